@@ -1,0 +1,84 @@
+"""From the raw fields a source found to classified :class:`~checker.model.Contact` records."""
+
+from __future__ import annotations
+
+from checker.addresses import ParsedAddress, parse_addresses, single_label_addresses
+from checker.domains import DomainClassifier
+from checker.model import Contact, ContactKind, SourceRef
+from checker.sources.base import Extraction, FieldText, PersonFields
+
+
+def _located(field: FieldText, address: ParsedAddress) -> int | None:
+    offset = field.text.find(address.email) if not address.obfuscated else -1
+    if offset < 0:
+        offset = field.text.find(address.local)
+    return field.line_at(max(offset, 0))
+
+
+def _person_addresses(person: PersonFields) -> list[tuple[ParsedAddress, int | None]]:
+    found: list[tuple[ParsedAddress, int | None]] = []
+    email_addresses = parse_addresses(person.email.text) if person.email else []
+    name_addresses = parse_addresses(person.name.text) if person.name else []
+    name_hint = None
+    if person.name and not name_addresses:
+        name_hint = " ".join(person.name.text.split()) or None
+        if name_hint and name_hint.lower() in {"unknown", "none", "null"}:
+            name_hint = None
+    for address in email_addresses:
+        if address.name is None and name_hint and len(email_addresses) == 1:
+            address = ParsedAddress(
+                address.email, address.local, address.domain, name_hint, address.obfuscated
+            )
+        assert person.email is not None
+        found.append((address, _located(person.email, address)))
+    for address in name_addresses:
+        assert person.name is not None
+        found.append((address, _located(person.name, address)))
+    for field in (person.email, person.name):
+        if field is None:
+            continue
+        for text in single_label_addresses(field.text):
+            local, _, domain = text.partition("@")
+            found.append((ParsedAddress(text, local, domain, None), _located_text(field, text)))
+    return found
+
+
+def _located_text(field: FieldText, text: str) -> int | None:
+    return field.line_at(max(field.text.find(text), 0))
+
+
+def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list[Contact]:
+    """Every address of one extraction, classified, once per role."""
+    contacts: list[Contact] = []
+    seen: set[tuple[str, str]] = set()
+    for person in extraction.people:
+        for address, line in _person_addresses(person):
+            classification = classifier.classify(address.domain)
+            if address.obfuscated and classification.kind is ContactKind.INVALID:
+                continue  # "meet at the lobby dot" is prose, not an address
+            email = f"{address.local}@{address.domain.lower()}"
+            key = (person.role.value, email)
+            if key in seen:
+                continue
+            seen.add(key)
+            contacts.append(
+                Contact(
+                    email=email,
+                    name=address.name,
+                    role=person.role,
+                    kind=classification.kind,
+                    obfuscated=address.obfuscated,
+                    domain=classification.domain,
+                    registrable_domain=classification.registrable,
+                    source=SourceRef(
+                        kind=extraction.kind,
+                        path=extraction.path,
+                        line=line,
+                        package=extraction.package,
+                        version=extraction.version,
+                        member=extraction.member,
+                    ),
+                    note=classification.note,
+                )
+            )
+    return contacts

@@ -1,0 +1,152 @@
+"""Domain names: IDNA normalisation, registrable domains, and what kind of address a domain makes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import idna
+
+from checker.model import ContactKind
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
+
+
+class InvalidDomain(ValueError):
+    """The text is not a valid domain name."""
+
+
+def to_a_label(domain: str) -> str:
+    """Lower-case A-label form of ``domain`` using UTS #46 (not the stdlib's IDNA 2003 codec)."""
+    name = domain.strip().rstrip(".")
+    if not name:
+        raise InvalidDomain("empty domain")
+    if name.isascii():
+        name = name.lower()
+        labels = name.split(".")
+        if all(0 < len(label) <= 63 for label in labels) and len(name) <= 253:
+            for label in labels:
+                if label.startswith("xn--"):
+                    _check_a_label(label)
+                elif not _is_ldh(label):
+                    raise InvalidDomain(f"{domain!r}: label {label!r} is not letters, digits, hyphens")
+            return name
+    try:
+        encoded = idna.encode(name, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise InvalidDomain(f"{domain!r}: {exc}") from None
+    return encoded.lower()
+
+
+def _is_ldh(label: str) -> bool:
+    return (
+        all(c.isalnum() or c == "-" for c in label)
+        and not label.startswith("-")
+        and not label.endswith("-")
+    )
+
+
+def _check_a_label(label: str) -> None:
+    try:
+        idna.decode(label)
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise InvalidDomain(f"{label!r} is not a valid A-label: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _psl() -> PublicSuffixList:
+    from publicsuffixlist import PublicSuffixList
+
+    # The list ships inside the package: no fetch at run time.
+    return PublicSuffixList(only_icann=True)
+
+
+def _read_data_lines(name: str) -> tuple[str, ...]:
+    text = resources.files("checker").joinpath("data", name).read_text(encoding="utf-8")
+    return tuple(
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+def _matches(domain: str, entry: str) -> bool:
+    return domain == entry or domain.endswith("." + entry)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What an address's domain needs: a lookup, nothing (provider), or nothing (invalid)."""
+
+    kind: ContactKind
+    domain: str | None
+    registrable: str | None
+    note: str | None = None
+
+
+class DomainClassifier:
+    """Classifies mail domains; the provider list can be extended by configuration."""
+
+    def __init__(self, extra_providers: Iterable[str] = ()) -> None:
+        self._providers = _read_data_lines("providers.txt") + tuple(
+            p.strip().lower().rstrip(".") for p in extra_providers if p.strip()
+        )
+        self._reserved = _read_data_lines("reserved.txt")
+        self._cache: dict[str, Classification] = {}
+
+    def registrable(self, domain: str) -> str | None:
+        """The registrable domain of an A-label name, or None for a public suffix / unknown TLD."""
+        result = _psl().privatesuffix(domain, accept_unknown=False)
+        return result if isinstance(result, str) else None
+
+    def tld_exists(self, domain: str) -> bool:
+        return _psl().publicsuffix(domain, accept_unknown=False) is not None
+
+    def _provider(self, domain: str, registrable: str) -> str | None:
+        for entry in self._providers:
+            if entry.endswith(".*"):
+                stem = entry[:-2]
+                if registrable.split(".", 1)[0] == stem:
+                    return entry
+            elif _matches(domain, entry):
+                return entry
+        return None
+
+    def classify(self, raw_domain: str) -> Classification:
+        """Classify the domain of an address as written."""
+        cached = self._cache.get(raw_domain)
+        if cached is None:
+            cached = self._classify(raw_domain)
+            self._cache[raw_domain] = cached
+        return cached
+
+    def _classify(self, raw_domain: str) -> Classification:
+        try:
+            domain = to_a_label(raw_domain)
+        except InvalidDomain as exc:
+            return Classification(ContactKind.INVALID, None, None, str(exc))
+        for entry in self._reserved:
+            if _matches(domain, entry):
+                return Classification(
+                    ContactKind.INVALID, domain, None, f"{entry} is reserved and cannot be registered"
+                )
+        if "." not in domain:
+            return Classification(ContactKind.INVALID, domain, None, "a single-label name")
+        if not self.tld_exists(domain):
+            tld = domain.rsplit(".", 1)[-1]
+            return Classification(ContactKind.INVALID, domain, None, f"the TLD .{tld} does not exist")
+        registrable = self.registrable(domain)
+        if registrable is None:
+            return Classification(
+                ContactKind.INVALID, domain, None, f"{domain} is a public suffix, not a registrable name"
+            )
+        provider = self._provider(domain, registrable)
+        if provider is not None:
+            return Classification(
+                ContactKind.PROVIDER, domain, registrable, f"mail provider ({provider})"
+            )
+        return Classification(ContactKind.LOOKUP, domain, registrable)

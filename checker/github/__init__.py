@@ -1,0 +1,1 @@
+"""GitHub integration: the Action, issues, organisation scans."""

@@ -1,0 +1,92 @@
+"""The JSON report (``schema_version`` 1): a contract other tools read. Keep it stable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker import __version__
+from checker.codec import dns_to_dict, format_datetime, registration_to_dict
+from checker.model import RISK_ORDER, Contact, DomainResult, Report, ScanError
+
+SCHEMA_VERSION = 1
+
+
+def contact_to_dict(contact: Contact) -> dict[str, Any]:
+    source = contact.source
+    source_dict: dict[str, Any] = {
+        "kind": source.kind.value,
+        "path": source.path,
+        "line": source.line,
+        "package": source.package,
+    }
+    for key in ("version", "repository", "member"):
+        value = getattr(source, key)
+        if value is not None:
+            source_dict[key] = value
+    return {
+        "email": contact.email,
+        "name": contact.name,
+        "role": contact.role.value,
+        "kind": contact.kind.value,
+        "obfuscated": contact.obfuscated,
+        "domain": contact.domain,
+        "registrable_domain": contact.registrable_domain,
+        "note": contact.note,
+        "source": source_dict,
+    }
+
+
+def domain_to_dict(result: DomainResult) -> dict[str, Any]:
+    return {
+        "domain": result.domain,
+        "risk": result.risk.value,
+        "reasons": [
+            {"code": r.code.value, "risk": r.risk.value, "message": r.message} for r in result.reasons
+        ],
+        "contacts": result.contacts,
+        "registration": registration_to_dict(result.registration) if result.registration else None,
+        "dns": dns_to_dict(result.dns) if result.dns else None,
+        "checked_at": format_datetime(result.checked_at) if result.checked_at else None,
+        "cached": result.cached,
+    }
+
+
+def error_to_dict(error: ScanError) -> dict[str, Any]:
+    return {"path": error.path, "line": error.line, "message": error.message}
+
+
+def summary(report: Report) -> dict[str, Any]:
+    by_risk = {risk.value: 0 for risk in RISK_ORDER}
+    for result in report.domains:
+        by_risk[result.risk.value] += 1
+    by_kind = {"lookup": 0, "provider": 0, "invalid": 0}
+    for contact in report.contacts:
+        by_kind[contact.kind.value] += 1
+    return {
+        "files_scanned": report.files_scanned,
+        "contacts": len(report.contacts),
+        "contacts_by_kind": by_kind,
+        "domains": len(report.domains),
+        "by_risk": by_risk,
+        "highest_risk": report.highest_risk.value,
+        "errors": len(report.errors),
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "domain-guard", "version": __version__},
+        "generated_at": format_datetime(report.generated_at),
+        "roots": list(report.roots),
+        "contacts": [contact_to_dict(c) for c in report.contacts],
+        "domains": [domain_to_dict(d) for d in report.domains],
+        "errors": [error_to_dict(e) for e in report.errors],
+        "summary": summary(report),
+    }
+
+
+def render(report: Report) -> str:
+    """The report as indented JSON text (non-ASCII kept as is)."""
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,87 @@
+"""Reading every metadata file below the given paths into contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.contacts import build_contacts
+from checker.domains import DomainClassifier
+from checker.model import Contact, ScanError, SourceKind
+from checker.sources.archives import parse_archive
+from checker.sources.base import MAX_METADATA_BYTES, Extraction, SourceError, decode_text
+from checker.sources.pkginfo import parse_pkg_info
+from checker.sources.pyproject import parse_pyproject
+from checker.sources.setupcfg import parse_setup_cfg
+from checker.sources.setuppy import parse_setup_py
+from checker.sources.walk import Candidate, walk
+
+_TEXT_PARSERS: dict[SourceKind, Callable[[str, str], Extraction]] = {
+    SourceKind.PYPROJECT: parse_pyproject,
+    SourceKind.SETUP_CFG: parse_setup_cfg,
+    SourceKind.SETUP_PY: parse_setup_py,
+    SourceKind.PKG_INFO: lambda text, path: parse_pkg_info(text, path, SourceKind.PKG_INFO),
+    SourceKind.METADATA: lambda text, path: parse_pkg_info(text, path, SourceKind.METADATA),
+}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Contacts found, files that could not be read, and how many files were read."""
+
+    contacts: tuple[Contact, ...]
+    errors: tuple[ScanError, ...]
+    files_scanned: int
+
+
+def read_limited(path: Path, limit: int = MAX_METADATA_BYTES) -> bytes:
+    """A file's bytes, refusing files larger than ``limit``."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError(f"file is over the {limit} byte cap")
+    return data
+
+
+def extract(candidate: Candidate) -> Extraction | None:
+    """Read one candidate file; raises :class:`SourceError` when it cannot be read."""
+    if candidate.kind in (SourceKind.WHEEL, SourceKind.SDIST):
+        try:
+            return parse_archive(candidate.path, candidate.display)
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = decode_text(read_limited(candidate.path))
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    if "\x00" in text:
+        raise SourceError("binary content (NUL bytes) in a text metadata file")
+    return _TEXT_PARSERS[candidate.kind](text, candidate.display)
+
+
+def scan_paths(
+    paths: Sequence[Path],
+    *,
+    exclude: Sequence[str] = (),
+    classifier: DomainClassifier | None = None,
+    base: Path | None = None,
+) -> ScanResult:
+    """Find every contact in the metadata files below ``paths``."""
+    classifier = classifier or DomainClassifier()
+    contacts: list[Contact] = []
+    errors: list[ScanError] = []
+    files = 0
+    for item in walk(paths, exclude=exclude, base=base):
+        if isinstance(item, tuple):
+            errors.append(ScanError(path=item[0], message=item[1]))
+            continue
+        files += 1
+        try:
+            extraction = extract(item)
+        except SourceError as exc:
+            errors.append(ScanError(path=item.display, message=exc.message, line=exc.line))
+            continue
+        if extraction is not None:
+            contacts.extend(build_contacts(extraction, classifier))
+    return ScanResult(tuple(contacts), tuple(errors), files)

@@ -1,0 +1,33 @@
+"""Settings of one run, after the command line, environment and config file were merged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.model import Risk
+
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+
+
+@dataclass(frozen=True)
+class LookupSettings:
+    """How lookups are made."""
+
+    offline: bool = False
+    timeout: float = 10.0
+    deadline: float | None = None
+    concurrency: int = 32
+    expiry_window_days: int = 30
+    rdap_bootstrap: str | None = None
+    nameserver: tuple[str, int] | None = None
+    dns: bool = True
+    whois_servers: dict[str, tuple[str, int]] = field(default_factory=dict)
+    cache_dir: Path | None = None
+    cache: bool = True
+    shard: tuple[int, int] | None = None
+
+
+def threshold(fail_on: str) -> Risk | None:
+    """The risk at or above which a run fails; None for ``never``."""
+    return None if fail_on == "never" else Risk(fail_on)

@@ -1,0 +1,88 @@
+"""What every source produces: the raw contact fields of one package, with their lines."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from checker.model import Role, SourceKind
+
+#: Largest metadata file read from disk or from an archive member.
+MAX_METADATA_BYTES = 4 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A file could not be read as what its name says it is."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class FieldText:
+    """A field's value. ``line`` is the 1-based line of its first character; ``breaks``
+    are the offsets in ``text`` where a following physical line of the file begins."""
+
+    text: str
+    line: int | None
+    breaks: tuple[int, ...] = ()
+
+    def line_at(self, offset: int) -> int | None:
+        """The file line of the character at ``offset`` in ``text``."""
+        if self.line is None:
+            return None
+        return self.line + bisect.bisect_right(self.breaks, offset)
+
+
+@dataclass(frozen=True)
+class PersonFields:
+    """The name and e-mail fields of one author or maintainer entry."""
+
+    role: Role
+    name: FieldText | None = None
+    email: FieldText | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything one file (or archive member) says about contacts."""
+
+    path: str
+    kind: SourceKind
+    people: tuple[PersonFields, ...]
+    package: str | None = None
+    version: str | None = None
+    member: str | None = None
+
+
+def decode_text(data: bytes) -> str:
+    """Decode metadata bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Old sdists carry Latin-1 PKG-INFO; Latin-1 decodes any byte string.
+        return data.decode("latin-1")
+
+
+def joined(lines: list[tuple[str, int]], separator: str = "\n") -> FieldText:
+    """Join physical lines ``(text, line number)`` into one field value."""
+    if not lines:
+        return FieldText("", None)
+    parts: list[str] = []
+    breaks: list[int] = []
+    offset = 0
+    for index, (text, _) in enumerate(lines):
+        if index:
+            parts.append(separator)
+            offset += len(separator)
+            breaks.append(offset)
+        parts.append(text)
+        offset += len(text)
+    return FieldText("".join(parts), lines[0][1], tuple(breaks))

@@ -1,0 +1,146 @@
+"""``pyproject.toml``: PEP 621 ``[project]``, ``[tool.poetry]`` and ``[tool.flit.metadata]``."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+from checker.model import Role, SourceKind
+from checker.sources.base import Extraction, FieldText, PersonFields, SourceError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+class _Locator:
+    """Finds the file line of a value: tomllib keeps no positions, so search the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def line_of(self, offset: int) -> int:
+        lo, hi = 0, len(self._line_starts)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if self._line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid
+        return lo + 1
+
+    def key_offset(self, table: str, key: str) -> int:
+        """Offset where ``table.key`` is defined (``[table] key =`` or ``[[table.key]]``)."""
+        dotted = re.escape(f"{table}.{key}")
+        found = re.search(rf"^\s*\[\[\s*{dotted}\s*\]\]", self.text, re.MULTILINE)
+        if found:
+            return found.start()
+        header = re.search(rf"^\s*\[\s*{re.escape(table)}\s*\]", self.text, re.MULTILINE)
+        start = header.end() if header else 0
+        found = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE).search(self.text, start)
+        if found:
+            return found.start()
+        found = re.search(rf"^\s*{dotted}\s*=", self.text, re.MULTILINE)
+        return found.start() if found else 0
+
+    def field(self, value: str, cursor: int) -> tuple[FieldText, int]:
+        """The value as a field located at its first occurrence at or after ``cursor``."""
+        # The value as written may differ from the parsed one by escapes: search the
+        # longest prefix that cannot contain an escape.
+        needle = re.split(r"[\n\"'\\]", value, maxsplit=1)[0][:200]
+        offset = self.text.find(needle, cursor) if needle else -1
+        if offset < 0:
+            offset = self.text.find(needle) if needle else -1
+        if offset < 0:
+            return FieldText(value, self.line_of(cursor)), cursor
+        line = self.line_of(offset)
+        breaks = tuple(m.end() for m in re.finditer(r"\n", value))
+        return FieldText(value, line, breaks), offset + len(needle)
+
+
+def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    node: Any = data
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def parse_pyproject(text: str, path: str) -> Extraction:
+    """Contacts of a pyproject.toml document."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_LINE.search(str(exc))
+        raise SourceError(f"invalid TOML: {exc}", int(match.group(1)) if match else None) from None
+    locate = _Locator(text)
+    people: list[PersonFields] = []
+    project = _table(data, "project")
+    for role in (Role.AUTHOR, Role.MAINTAINER):
+        key = f"{role.value}s"
+        entries = project.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise SourceError(
+                f"[project].{key} must be an array of tables",
+                locate.line_of(locate.key_offset("project", key)),
+            )
+        cursor = locate.key_offset("project", key)
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise SourceError(
+                    f"[project].{key} entries must be tables with name and/or email",
+                    locate.line_of(cursor),
+                )
+            name = email = None
+            if isinstance(entry.get("name"), str):
+                name, cursor = locate.field(entry["name"], cursor)
+            if isinstance(entry.get("email"), str):
+                email, cursor = locate.field(entry["email"], cursor)
+            people.append(PersonFields(role, name, email))
+
+    poetry = _table(data, "tool", "poetry")
+    for role in (Role.AUTHOR, Role.MAINTAINER):
+        key = f"{role.value}s"
+        entries = poetry.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise SourceError(
+                f"[tool.poetry].{key} must be an array of strings",
+                locate.line_of(locate.key_offset("tool.poetry", key)),
+            )
+        cursor = locate.key_offset("tool.poetry", key)
+        for entry in entries:
+            field, cursor = locate.field(entry, cursor)
+            people.append(PersonFields(role, None, field))
+
+    flit = _table(data, "tool", "flit", "metadata")
+    for role in (Role.AUTHOR, Role.MAINTAINER):
+        name_value, email_value = flit.get(role.value), flit.get(f"{role.value}-email")
+        if not isinstance(name_value, str) and not isinstance(email_value, str):
+            continue
+        cursor = locate.key_offset("tool.flit.metadata", role.value)
+        name = email = None
+        if isinstance(name_value, str):
+            name, cursor = locate.field(name_value, cursor)
+        if isinstance(email_value, str):
+            email, _ = locate.field(
+                email_value, locate.key_offset("tool.flit.metadata", f"{role.value}-email")
+            )
+        people.append(PersonFields(role, name, email))
+
+    package = project.get("name") or poetry.get("name") or flit.get("module")
+    version = project.get("version") or poetry.get("version")
+    return Extraction(
+        path=path,
+        kind=SourceKind.PYPROJECT,
+        people=tuple(people),
+        package=package if isinstance(package, str) else None,
+        version=version if isinstance(version, str) else None,
+    )

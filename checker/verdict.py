@@ -1,0 +1,182 @@
+"""From evidence to a verdict. Pure: no I/O, the clock is a parameter.
+
+A domain is ``none`` only when an authoritative registration answer was read and no
+reason applies. Without one it is ``unknown``, whatever DNS says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from checker.model import (
+    DnsInfo,
+    DomainResult,
+    LookupFailure,
+    Reason,
+    ReasonCode,
+    Registration,
+    Risk,
+)
+
+DEFAULT_EXPIRY_WINDOW_DAYS = 30
+
+_STATUS_REASONS: tuple[tuple[frozenset[str], ReasonCode], ...] = (
+    (frozenset({"pending delete", "pendingdelete"}), ReasonCode.PENDING_DELETE),
+    (
+        frozenset({"redemption period", "redemptionperiod", "pending restore", "pendingrestore"}),
+        ReasonCode.REDEMPTION,
+    ),
+    (frozenset({"auto renew period", "autorenewperiod"}), ReasonCode.AUTO_RENEW_GRACE),
+    (
+        frozenset({"client hold", "server hold", "clienthold", "serverhold"}),
+        ReasonCode.ON_HOLD,
+    ),
+    (frozenset({"inactive"}), ReasonCode.INACTIVE),
+)
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def worst_risk(reasons: Iterable[Reason]) -> Risk:
+    """The highest-ranked risk among ``reasons`` (``none`` when there are none)."""
+    worst = Risk.NONE
+    for reason in reasons:
+        if reason.risk.rank > worst.rank:
+            worst = reason.risk
+    return worst
+
+
+def _status_reasons(registration: Registration) -> list[Reason]:
+    reasons = []
+    statuses = {s.lower().strip() for s in registration.statuses}
+    for names, code in _STATUS_REASONS:
+        hit = sorted(statuses & names)
+        if hit:
+            reasons.append(
+                Reason(code, f"the registry reports status {', '.join(map(repr, hit))} ({registration.url})")
+            )
+    return reasons
+
+
+def _expiry_reasons(registration: Registration, now: datetime, window_days: int) -> list[Reason]:
+    expires = registration.expires
+    if expires is None:
+        return []
+    if expires <= now:
+        days = (now - expires).days
+        return [
+            Reason(
+                ReasonCode.EXPIRED,
+                f"registration expired on {_day(expires)} ({days} days ago) ({registration.url})",
+            )
+        ]
+    if expires - now <= timedelta(days=window_days):
+        days = (expires - now).days
+        return [
+            Reason(
+                ReasonCode.EXPIRING_SOON,
+                f"registration expires on {_day(expires)}, in {days} days "
+                f"(window {window_days} days) ({registration.url})",
+            )
+        ]
+    return []
+
+
+def _dns_reasons(registration: Registration, dns: DnsInfo | None) -> list[Reason]:
+    if dns is None:
+        return []
+    reasons = []
+    if dns.nxdomain is True:
+        reasons.append(
+            Reason(
+                ReasonCode.INACTIVE,
+                "registered but not delegated: DNS answers NXDOMAIN for the name",
+            )
+        )
+    elif dns.nameservers == ():
+        reasons.append(
+            Reason(ReasonCode.INACTIVE, "registered but DNS lists no nameservers for the name")
+        )
+    if dns.parked_by:
+        servers = ", ".join(dns.nameservers or registration.nameservers)
+        reasons.append(
+            Reason(ReasonCode.PARKED, f"nameservers at {dns.parked_by}, a parking or aftermarket service ({servers})")
+        )
+    if dns.mail_routes and dns.nxdomain is not True:
+        unroutable = sorted(name for name, routed in dns.mail_routes.items() if not routed)
+        if unroutable:
+            reasons.append(
+                Reason(
+                    ReasonCode.NO_MAIL_ROUTE,
+                    f"no MX and no A/AAAA record for {', '.join(unroutable)}: mail cannot be delivered",
+                )
+            )
+    return reasons
+
+
+def _reregistered(registration: Registration, last_used: datetime | None) -> list[Reason]:
+    if last_used is None:
+        return []
+    registered_at = registration.reregistered or registration.created
+    if registered_at is None or registered_at <= last_used:
+        return []
+    return [
+        Reason(
+            ReasonCode.RE_REGISTERED,
+            f"registered on {_day(registered_at)}, after the address was last known in use "
+            f"on {_day(last_used)}: the current holder may not be the maintainer",
+        )
+    ]
+
+
+def judge(
+    domain: str,
+    *,
+    registration: Registration | None,
+    failure: LookupFailure | None = None,
+    dns: DnsInfo | None = None,
+    now: datetime,
+    expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS,
+    last_used: datetime | None = None,
+    checked_at: datetime | None = None,
+    cached: bool = False,
+    contacts: int = 0,
+) -> DomainResult:
+    """The verdict on ``domain`` from what the registry and DNS said."""
+    reasons: list[Reason] = []
+    if registration is None:
+        if failure is None:
+            failure = LookupFailure(ReasonCode.LOOKUP_FAILED, "no registration data was obtained")
+        message = failure.message
+        if dns is not None and dns.nxdomain:
+            message += "; DNS answers NXDOMAIN for the name, which suggests it is not registered"
+        reasons.append(Reason(failure.code, message))
+    elif not registration.registered:
+        message = f"the registry does not hold {domain}: anyone can register it ({registration.url})"
+        if dns is not None and dns.nxdomain:
+            message += "; DNS agrees (NXDOMAIN)"
+        reasons.append(Reason(ReasonCode.UNREGISTERED, message))
+    else:
+        reasons.extend(_status_reasons(registration))
+        reasons.extend(_expiry_reasons(registration, now, expiry_window_days))
+        reasons.extend(_reregistered(registration, last_used))
+        dns_reasons = _dns_reasons(registration, dns)
+        if any(r.code is ReasonCode.INACTIVE for r in reasons):
+            dns_reasons = [r for r in dns_reasons if r.code is not ReasonCode.INACTIVE]
+        reasons.extend(dns_reasons)
+    reasons.sort(key=lambda r: -r.risk.rank)
+    risk = worst_risk(reasons)
+    return DomainResult(
+        domain=domain,
+        risk=risk,
+        reasons=tuple(reasons),
+        registration=registration,
+        dns=dns,
+        failure=failure if registration is None else None,
+        checked_at=checked_at,
+        cached=cached,
+        contacts=contacts,
+    )
