@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 
 #: Longest field text read; metadata fields beyond this are cut (hostile input).
 MAX_FIELD_CHARS = 64 * 1024
 
-# An atom of the local part: RFC 5322 atext, plus non-ASCII (RFC 6531).
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+)*"
-_LABEL = r"[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff-]{0,61}[A-Za-z0-9\u0080-\uffff])?"
+# Character classes are written as negations of ASCII ranges so that every non-ASCII
+# character is admitted (RFC 6531, IDNs) without compiling huge Unicode ranges at start-up.
+_ATEXT = r"[^\x00-\x20\x7f()<>\[\]:;@\\,.\"]"  # RFC 5322 atext, plus non-ASCII
+_LOCAL = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
+_LDH = r"[^\x00-\x2c\x2e\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]"  # letters, digits, hyphen
+_LD = r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]"  # letters, digits
+_LABEL = rf"{_LD}(?:{_LDH}{{0,61}}{_LD})?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+\.?"
-_ADDRESS = re.compile(
-    rf"(?<![A-Za-z0-9!#$%&'*+/=?^_`{{|}}~\u0080-\uffff.-])(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})(?![A-Za-z0-9\u0080-\uffff-])"
-)
+_ADDRESS = re.compile(rf"(?<!{_ATEXT})(?<!\.)(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})(?!{_LDH})")
 _SINGLE_LABEL_ADDRESS = re.compile(
-    rf"(?<![A-Za-z0-9!#$%&'*+/=?^_`{{|}}~\u0080-\uffff.-])(?P<local>{_LOCAL})@(?P<domain>{_LABEL})(?![A-Za-z0-9.\u0080-\uffff-])"
+    rf"(?<!{_ATEXT})(?<!\.)(?P<local>{_LOCAL})@(?P<domain>{_LABEL})(?!{_LDH}|\.)"
 )
 
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*_at_\s*|\s+AT\s+|\s*\bat\b\s*(?=[A-Za-z0-9-]+\s*[\[({<]\s*dot))"
@@ -53,6 +54,8 @@ def decode_encoded_words(text: str) -> str:
     """Decode RFC 2047 encoded words (``=?utf-8?q?...?=``) that old metadata carries."""
     if "=?" not in text:
         return text
+    from email.header import decode_header, make_header
+
     try:
         return str(make_header(decode_header(text)))
     except (ValueError, LookupError, UnicodeError, AssertionError):
@@ -172,9 +175,19 @@ def _parse_segment(segment: str) -> list[ParsedAddress]:
     return [_address(m, None) for m in matches]
 
 
+def _trim(text: str, *, leading: bool) -> str:
+    """Drop non-ASCII punctuation (quotes like « », dashes) the broad classes let in."""
+    while text and not text[0 if leading else -1].isascii():
+        char = text[0 if leading else -1]
+        if char.isalnum():
+            break
+        text = text[1:] if leading else text[:-1]
+    return text
+
+
 def _address(match: re.Match[str], name: str | None) -> ParsedAddress:
-    domain = match.group("domain").rstrip(".")
-    local = match.group("local")
+    domain = _trim(match.group("domain").rstrip("."), leading=False)
+    local = _trim(match.group("local"), leading=True)
     return ParsedAddress(f"{local}@{domain}", local, domain, name)
 
 

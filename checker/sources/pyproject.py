@@ -76,7 +76,13 @@ def parse_pyproject(text: str, path: str) -> Extraction:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_LINE.search(str(exc))
-        raise SourceError(f"invalid TOML: {exc}", int(match.group(1)) if match else None) from None
+        if match:
+            line: int | None = int(match.group(1))
+        elif "end of document" in str(exc):
+            line = len(text.rstrip().splitlines()) or None
+        else:
+            line = None
+        raise SourceError(f"invalid TOML: {exc}", line) from None
     locate = _Locator(text)
     people: list[PersonFields] = []
     project = _table(data, "project")
