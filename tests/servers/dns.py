@@ -1,0 +1,242 @@
+"""A loopback DNS server speaking the real wire protocol, for tests.
+
+It plays a recursive resolver (RA set) over UDP and TCP on one ephemeral port of
+127.0.0.1, answering from records given in zone-file syntax, with per-name faults and a
+log of every query. Encoding and decoding are dnslib's; the sockets are plain threads,
+so tests stay synchronous and call ``asyncio.run`` on the client side.
+
+    with LoopbackDnsServer() as server:
+        server.add_records("example.com. 300 IN NS ns1.example.net.")
+        server.set_fault("broken.example", Fault.SERVFAIL)
+        ... DnsChecker(nameserver=server.address) ...
+        assert server.queries_for("example.com") == [("NS", "udp")]
+"""
+
+from __future__ import annotations
+
+import enum
+import select
+import socket
+import struct
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+
+from dnslib import QTYPE, RCODE, RR, DNSRecord
+
+_BIND_ATTEMPTS = 20
+
+
+class Fault(enum.Enum):
+    """How the server misbehaves for a name."""
+
+    SERVFAIL = "servfail"  # rcode 2
+    REFUSED = "refused"  # rcode 5
+    DROP = "drop"  # never answer: the client times out
+    TRUNCATE = "truncate"  # over UDP, an empty answer with TC set; TCP answers fully
+    MALFORMED = "malformed"  # the right message id followed by bytes that do not parse
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question the server received."""
+
+    name: str  # lower case, no trailing dot
+    qtype: str  # "NS", "MX", "A"...
+    transport: str  # "udp" or "tcp"
+
+
+class LoopbackDnsServer:
+    """A threaded DNS server on 127.0.0.1, same ephemeral port for UDP and TCP."""
+
+    def __init__(self, records: str = "") -> None:
+        self._records: list[RR] = []
+        self._faults: dict[tuple[str, str | None], Fault] = {}
+        self._queries: list[Query] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._udp, self._tcp = _bind_pair()
+        if records:
+            self.add_records(records)
+
+    # --- configuration ---------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) to hand to the client."""
+        host, port = self._udp.getsockname()[:2]
+        return str(host), int(port)
+
+    def add_records(self, zone_text: str) -> None:
+        """Add records written in zone-file syntax, one per line, names absolute."""
+        parsed = RR.fromZone(zone_text)
+        with self._lock:
+            self._records.extend(parsed)
+
+    def set_fault(self, name: str, fault: Fault, qtype: str | None = None) -> None:
+        """Misbehave for ``name`` (for every type, or only ``qtype``)."""
+        with self._lock:
+            self._faults[(_key(name), qtype.upper() if qtype else None)] = fault
+
+    @property
+    def queries(self) -> list[Query]:
+        """Every question received so far, in order."""
+        with self._lock:
+            return list(self._queries)
+
+    def queries_for(self, name: str) -> list[tuple[str, str]]:
+        """(qtype, transport) of the questions about ``name``."""
+        key = _key(name)
+        return [(q.qtype, q.transport) for q in self.queries if q.name == key]
+
+    # --- life cycle ------------------------------------------------------------------
+
+    def start(self) -> LoopbackDnsServer:
+        for target in (self._serve_udp, self._serve_tcp):
+            thread = threading.Thread(target=target, name="loopback-dns", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._udp.close()
+        self._tcp.close()
+
+    def __enter__(self) -> LoopbackDnsServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- transports ------------------------------------------------------------------
+
+    def _serve_udp(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._udp], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                data, peer = self._udp.recvfrom(65535)
+            except OSError:
+                continue
+            reply = self._respond(data, "udp")
+            if reply is not None:
+                self._udp.sendto(reply, peer)
+
+    def _serve_tcp(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._tcp], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                conn, _ = self._tcp.accept()
+            except OSError:
+                continue
+            thread = threading.Thread(target=self._serve_connection, args=(conn,), daemon=True)
+            thread.start()
+
+    def _serve_connection(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(0.05)
+            buffer = b""
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(65535)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                buffer += chunk
+                while len(buffer) >= 2:
+                    (length,) = struct.unpack("!H", buffer[:2])
+                    if len(buffer) < 2 + length:
+                        break
+                    message, buffer = buffer[2 : 2 + length], buffer[2 + length :]
+                    reply = self._respond(message, "tcp")
+                    if reply is not None:
+                        conn.sendall(struct.pack("!H", len(reply)) + reply)
+
+    # --- answering -------------------------------------------------------------------
+
+    def _respond(self, data: bytes, transport: str) -> bytes | None:
+        try:
+            request = DNSRecord.parse(data)
+        except Exception:
+            return None
+        if not request.questions:
+            return None
+        question = request.questions[0]
+        name = _key(str(question.qname))
+        qtype = QTYPE.get(question.qtype, str(question.qtype))
+        with self._lock:
+            self._queries.append(Query(name, qtype, transport))
+            fault = self._faults.get((name, qtype)) or self._faults.get((name, None))
+            records = list(self._records)
+        reply = request.reply(ra=1, aa=0)
+        if fault is Fault.DROP:
+            return None
+        if fault is Fault.MALFORMED:
+            return data[:2] + b"\x81\x80\x00\x01\x00\x05" + b"\xff" * 7
+        if fault is Fault.SERVFAIL:
+            reply.header.rcode = RCODE.SERVFAIL
+            return bytes(reply.pack())
+        if fault is Fault.REFUSED:
+            reply.header.rcode = RCODE.REFUSED
+            return bytes(reply.pack())
+        if fault is Fault.TRUNCATE and transport == "udp":
+            reply.header.tc = 1
+            return bytes(reply.pack())
+        _answer(reply, name, question.qtype, records)
+        return bytes(reply.pack())
+
+
+def _answer(reply: DNSRecord, name: str, qtype: int, records: list[RR]) -> None:
+    """Fill ``reply`` from ``records``: data, CNAME chain, NODATA or NXDOMAIN."""
+    for _ in range(8):  # follow at most a short CNAME chain
+        at_name = [rr for rr in records if _key(str(rr.rname)) == name]
+        matching = [rr for rr in at_name if rr.rtype == qtype]
+        if matching:
+            reply.add_answer(*matching)
+            return
+        cnames = [rr for rr in at_name if rr.rtype == QTYPE.CNAME]
+        if cnames and qtype != QTYPE.CNAME:
+            reply.add_answer(cnames[0])
+            name = _key(str(cnames[0].rdata.label))
+            continue
+        exists = bool(at_name) or any(_key(str(rr.rname)).endswith("." + name) for rr in records)
+        if not exists:
+            reply.header.rcode = RCODE.NXDOMAIN
+        return
+
+
+def _key(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def _bind_pair() -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to the same ephemeral port of 127.0.0.1."""
+    for _ in range(_BIND_ATTEMPTS):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind(("127.0.0.1", port))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        tcp.listen(16)
+        return udp, tcp
+    raise OSError("could not bind UDP and TCP to one loopback port")
