@@ -27,7 +27,10 @@ _SINGLE_LABEL_ADDRESS = re.compile(
     rf"(?<!{_ATEXT})(?<!\.)(?P<local>{_LOCAL})@(?P<domain>{_LABEL})(?!{_LDH}|\.)"
 )
 
-_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*_at_\s*|\s+AT\s+|\s*\bat\b\s*(?=[A-Za-z0-9-]+\s*[\[({<]\s*dot))"
+_AT = (
+    r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*_at_\s*|\s+AT\s+"
+    r"|\s*\bat\b\s*(?=[A-Za-z0-9-]+\s*[\[({<]\s*dot))"
+)
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s*_dot_\s*|\s+DOT\s+|\.)"
 _OBF_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _OBFUSCATED = re.compile(
@@ -201,7 +204,11 @@ def _parse_obfuscated(text: str) -> list[ParsedAddress]:
         labels = [label for label in _OBF_DOT_SPLIT.split(domain_text) if label]
         if len(labels) < 2:
             continue
-        if at.strip().lower() == "at" and "." not in domain_text and "dot" not in domain_text.lower():
+        if (
+            at.strip().lower() == "at"
+            and "." not in domain_text
+            and "dot" not in domain_text.lower()
+        ):
             continue
         domain = ".".join(labels)
         local = match.group("local")

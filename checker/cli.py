@@ -199,7 +199,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("domain-guard: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         if os.environ.get(ENV_PREFIX + "DEBUG"):
             raise
         typer.echo(

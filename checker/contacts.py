@@ -25,12 +25,13 @@ def _person_addresses(person: PersonFields) -> list[tuple[ParsedAddress, int | N
         if name_hint and name_hint.lower() in {"unknown", "none", "null"}:
             name_hint = None
     for address in email_addresses:
+        named = address
         if address.name is None and name_hint and len(email_addresses) == 1:
-            address = ParsedAddress(
+            named = ParsedAddress(
                 address.email, address.local, address.domain, name_hint, address.obfuscated
             )
         assert person.email is not None
-        found.append((address, _located(person.email, address)))
+        found.append((named, _located(person.email, address)))
     for address in name_addresses:
         assert person.name is not None
         found.append((address, _located(person.name, address)))

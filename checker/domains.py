@@ -1,4 +1,4 @@
-"""Domain names: IDNA normalisation, registrable domains, and what kind of address a domain makes."""
+"""Domain names: IDNA normalisation, registrable domains, and the kind of address each makes."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def to_a_label(domain: str) -> str:
                 if label.startswith("xn--"):
                     _check_a_label(label)
                 elif not _is_ldh(label):
-                    raise InvalidDomain(f"{domain!r}: label {label!r} is not letters, digits, hyphens")
+                    raise InvalidDomain(
+                        f"{domain!r}: label {label!r} is not letters, digits, hyphens"
+                    )
             return name
     try:
         encoded = idna.encode(name, uts46=True, transitional=False).decode("ascii")
@@ -66,7 +68,7 @@ def _psl() -> PublicSuffixList:
 
 
 def _read_data_lines(name: str) -> tuple[str, ...]:
-    text = resources.files("checker").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("checker").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     return tuple(
         line.strip().lower()
         for line in text.splitlines()
@@ -132,17 +134,25 @@ class DomainClassifier:
         for entry in self._reserved:
             if _matches(domain, entry):
                 return Classification(
-                    ContactKind.INVALID, domain, None, f"{entry} is reserved and cannot be registered"
+                    ContactKind.INVALID,
+                    domain,
+                    None,
+                    f"{entry} is reserved and cannot be registered",
                 )
         if "." not in domain:
             return Classification(ContactKind.INVALID, domain, None, "a single-label name")
         if not self.tld_exists(domain):
             tld = domain.rsplit(".", 1)[-1]
-            return Classification(ContactKind.INVALID, domain, None, f"the TLD .{tld} does not exist")
+            return Classification(
+                ContactKind.INVALID, domain, None, f"the TLD .{tld} does not exist"
+            )
         registrable = self.registrable(domain)
         if registrable is None:
             return Classification(
-                ContactKind.INVALID, domain, None, f"{domain} is a public suffix, not a registrable name"
+                ContactKind.INVALID,
+                domain,
+                None,
+                f"{domain} is a public suffix, not a registrable name",
             )
         provider = self._provider(domain, registrable)
         if provider is not None:

@@ -46,7 +46,9 @@ def offline_results(domains: Mapping[str, Sequence[str]], now: datetime) -> list
     ]
 
 
-def count_contacts(results: Sequence[DomainResult], contacts: Sequence[Contact]) -> list[DomainResult]:
+def count_contacts(
+    results: Sequence[DomainResult], contacts: Sequence[Contact]
+) -> list[DomainResult]:
     """Results with their ``contacts`` count filled in."""
     from dataclasses import replace
 

@@ -56,7 +56,10 @@ def _status_reasons(registration: Registration) -> list[Reason]:
         hit = sorted(statuses & names)
         if hit:
             reasons.append(
-                Reason(code, f"the registry reports status {', '.join(map(repr, hit))} ({registration.url})")
+                Reason(
+                    code,
+                    f"the registry reports status {', '.join(map(repr, hit))} ({registration.url})",
+                )
             )
     return reasons
 
@@ -103,7 +106,10 @@ def _dns_reasons(registration: Registration, dns: DnsInfo | None) -> list[Reason
     if dns.parked_by:
         servers = ", ".join(dns.nameservers or registration.nameservers)
         reasons.append(
-            Reason(ReasonCode.PARKED, f"nameservers at {dns.parked_by}, a parking or aftermarket service ({servers})")
+            Reason(
+                ReasonCode.PARKED,
+                f"nameservers at {dns.parked_by}, a parking or aftermarket service ({servers})",
+            )
         )
     if dns.mail_routes and dns.nxdomain is not True:
         unroutable = sorted(name for name, routed in dns.mail_routes.items() if not routed)
@@ -111,7 +117,8 @@ def _dns_reasons(registration: Registration, dns: DnsInfo | None) -> list[Reason
             reasons.append(
                 Reason(
                     ReasonCode.NO_MAIL_ROUTE,
-                    f"no MX and no A/AAAA record for {', '.join(unroutable)}: mail cannot be delivered",
+                    f"no MX and no A/AAAA record for {', '.join(unroutable)}: "
+                    "mail cannot be delivered",
                 )
             )
     return reasons
@@ -155,7 +162,9 @@ def judge(
             message += "; DNS answers NXDOMAIN for the name, which suggests it is not registered"
         reasons.append(Reason(failure.code, message))
     elif not registration.registered:
-        message = f"the registry does not hold {domain}: anyone can register it ({registration.url})"
+        message = (
+            f"the registry does not hold {domain}: anyone can register it ({registration.url})"
+        )
         if dns is not None and dns.nxdomain:
             message += "; DNS agrees (NXDOMAIN)"
         reasons.append(Reason(ReasonCode.UNREGISTERED, message))

@@ -109,7 +109,9 @@ def test_parser_never_raises_on_any_text(text: str) -> None:
 _local = st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,15}[a-z0-9]", fullmatch=True).filter(
     lambda s: ".." not in s
 )
-_domain = st.from_regex(r"[a-z0-9]{1,12}(\.[a-z0-9]{1,12}){0,2}\.(org|com|dev|io|de)", fullmatch=True)
+_domain = st.from_regex(
+    r"[a-z0-9]{1,12}(\.[a-z0-9]{1,12}){0,2}\.(org|com|dev|io|de)", fullmatch=True
+)
 _before = st.sampled_from(["", " ", "Jane Doe ", "Team, ", "(c) ", "mail: ", "; "])
 _after = st.sampled_from(["", " ", " Jane Doe", ", Team", " (c)", ";", ".", ","])
 

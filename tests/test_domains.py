@@ -14,7 +14,9 @@ def test_idn_is_converted_with_uts46_not_idna2003() -> None:
     assert to_a_label("faß.de") == "xn--fa-hia.de"
 
 
-@pytest.mark.parametrize("bad", ["a..b", "-x.com", "under_score.org", "xn--zz.com", "", "a" * 64 + ".com"])
+@pytest.mark.parametrize(
+    "bad", ["a..b", "-x.com", "under_score.org", "xn--zz.com", "", "a" * 64 + ".com"]
+)
 def test_invalid_names_are_rejected(bad: str) -> None:
     with pytest.raises(InvalidDomain):
         to_a_label(bad)

@@ -42,7 +42,8 @@ def domain_to_dict(result: DomainResult) -> dict[str, Any]:
         "domain": result.domain,
         "risk": result.risk.value,
         "reasons": [
-            {"code": r.code.value, "risk": r.risk.value, "message": r.message} for r in result.reasons
+            {"code": r.code.value, "risk": r.risk.value, "message": r.message}
+            for r in result.reasons
         ],
         "contacts": result.contacts,
         "registration": registration_to_dict(result.registration) if result.registration else None,

@@ -94,7 +94,10 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
         console.print(Text(f"{len(providers)} address(es) at mail providers, not looked up."))
     for contact in invalid:
         console.print(
-            Text(f"invalid address {contact.email} ({_where(contact)}): {contact.note or 'not valid'}")
+            Text(
+                f"invalid address {contact.email} ({_where(contact)}): "
+                f"{contact.note or 'not valid'}"
+            )
         )
     for error in report.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path

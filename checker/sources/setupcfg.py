@@ -17,7 +17,9 @@ def _validate(text: str) -> None:
     try:
         parser.read_string(text)
     except configparser.MissingSectionHeaderError as exc:
-        raise SourceError("invalid setup.cfg: content before the first [section]", exc.lineno) from None
+        raise SourceError(
+            "invalid setup.cfg: content before the first [section]", exc.lineno
+        ) from None
     except configparser.ParsingError as exc:
         line = exc.errors[0][0] if exc.errors else None
         raise SourceError("invalid setup.cfg: a line is not 'key = value'", line) from None
@@ -77,5 +79,7 @@ def parse_setup_cfg(text: str, path: str) -> Extraction:
         kind=SourceKind.SETUP_CFG,
         people=tuple(people),
         package=package.text if package else None,
-        version=version.text if version and not version.text.startswith(("attr:", "file:")) else None,
+        version=version.text
+        if version and not version.text.startswith(("attr:", "file:"))
+        else None,
     )

@@ -31,7 +31,9 @@ class _Resolver:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     self.names[target.id] = node.value
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            elif (
+                isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
+            ):
                 self.names[node.target.id] = node.value
 
     def string(self, node: ast.expr, depth: int = 0) -> _Value | None:
@@ -81,10 +83,14 @@ class _Resolver:
         if isinstance(node, ast.Dict):
             return {
                 k.value: v
-                for k, v in zip(node.keys, node.values)
+                for k, v in zip(node.keys, node.values, strict=True)
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)
             }
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "dict"
+        ):
             return {kw.arg: kw.value for kw in node.keywords if kw.arg}
         return {}
 
@@ -128,16 +134,15 @@ def parse_setup_py(text: str, path: str) -> Extraction:
                 arguments.update(resolver.mapping(keyword.value))
             else:
                 arguments[keyword.arg] = keyword.value
-        values = {
-            key: resolver.string(arguments[key]) for key in _KEYWORDS if key in arguments
-        }
+        values = {key: resolver.string(arguments[key]) for key in _KEYWORDS if key in arguments}
         for role in (Role.AUTHOR, Role.MAINTAINER):
             name = _field(values.get(role.value))
             email = _field(values.get(f"{role.value}_email"))
             if name or email:
                 people.append(PersonFields(role, name, email))
-        package = package or (values["name"].text if values.get("name") else None)
-        version = version or (values["version"].text if values.get("version") else None)
+        name_value, version_value = values.get("name"), values.get("version")
+        package = package or (name_value.text if name_value else None)
+        version = version or (version_value.text if version_value else None)
     return Extraction(
         path=path, kind=SourceKind.SETUP_PY, people=tuple(people), package=package, version=version
     )

@@ -49,8 +49,8 @@ def kind_of(name: str) -> SourceKind | None:
 
 
 def _excluded(relative: str, name: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
+    for raw in patterns:
+        pattern = raw.rstrip("/")
         if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern):
             return True
         if fnmatch.fnmatchcase(relative, pattern + "/*"):

@@ -54,7 +54,10 @@ def test_sdist_prefers_top_level_pkg_info_over_egg_info(tmp_path: Path) -> None:
 
 
 def test_nothing_is_written_while_reading_archives(tmp_path: Path) -> None:
-    _sdist(tmp_path / "a-1.tar.gz", {"a-1/PKG-INFO": META.encode(), "../../escape.txt": b"x", "/abs.txt": b"y"})
+    _sdist(
+        tmp_path / "a-1.tar.gz",
+        {"a-1/PKG-INFO": META.encode(), "../../escape.txt": b"x", "/abs.txt": b"y"},
+    )
     before = sorted(os.listdir(tmp_path))
     result = scan_paths([tmp_path], base=tmp_path)
     assert sorted(os.listdir(tmp_path)) == before

@@ -36,19 +36,26 @@ def test_real_aiohttp_shape_name_pairing_and_dedupe(tmp_path: Path) -> None:
 def test_folded_header_lines_point_at_the_right_line(tmp_path: Path) -> None:
     text = "Metadata-Version: 2.4\nName: x\nAuthor-email: A <a@one.org>,\n  B <b@two.org>\n\n"
     result = scan_one(tmp_path, "x.dist-info/METADATA", text)
-    assert rows(result.contacts) == [("a@one.org", "A", "author", 3), ("b@two.org", "B", "author", 4)]
+    assert rows(result.contacts) == [
+        ("a@one.org", "A", "author", 3),
+        ("b@two.org", "B", "author", 4),
+    ]
     assert result.contacts[0].source.kind.value == "metadata"
 
 
 def test_metadata_1_0_and_unknown_placeholders(tmp_path: Path) -> None:
-    text = "Metadata-Version: 1.0\nName: old\nVersion: 0.1\nAuthor: UNKNOWN\nAuthor-email: UNKNOWN\n"
+    text = (
+        "Metadata-Version: 1.0\nName: old\nVersion: 0.1\nAuthor: UNKNOWN\nAuthor-email: UNKNOWN\n"
+    )
     result = scan_one(tmp_path, "PKG-INFO", text)
     assert result.contacts == ()
     assert result.errors == ()
 
 
 def test_latin1_and_utf16_files_are_decoded(tmp_path: Path) -> None:
-    latin = "Metadata-Version: 1.1\nName: x\nAuthor: Jürgen\nAuthor-email: j@jurgen.de\n".encode("latin-1")
+    latin = "Metadata-Version: 1.1\nName: x\nAuthor: Jürgen\nAuthor-email: j@jurgen.de\n".encode(
+        "latin-1"
+    )
     result = scan_one(tmp_path, "a/PKG-INFO", latin)
     assert rows(result.contacts) == [("j@jurgen.de", "Jürgen", "author", 4)]
     utf16 = "Metadata-Version: 2.1\nName: y\nAuthor-email: u@utf16.org\n".encode("utf-16")
@@ -71,6 +78,8 @@ def test_binary_garbage_is_an_error(tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
-    result = scan_one(tmp_path, "PKG-INFO", "Name: x\n" + "X-Pad: " + "a" * (5 * 1024 * 1024) + "\n")
+    result = scan_one(
+        tmp_path, "PKG-INFO", "Name: x\n" + "X-Pad: " + "a" * (5 * 1024 * 1024) + "\n"
+    )
     assert len(result.errors) == 1
     assert "cap" in result.errors[0].message

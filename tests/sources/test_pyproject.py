@@ -36,13 +36,22 @@ def test_pep621_authors_and_maintainers_with_lines(tmp_path: Path) -> None:
 
 
 def test_array_of_tables_form_is_located(tmp_path: Path) -> None:
-    text = '[project]\nname = "x"\n\n[[project.authors]]\nname = "J"\nemail = "j@one.org"\n\n[[project.maintainers]]\nemail = "m@two.org"\n'
+    text = (
+        '[project]\nname = "x"\n\n[[project.authors]]\nname = "J"\nemail = "j@one.org"\n'
+        '\n[[project.maintainers]]\nemail = "m@two.org"\n'
+    )
     result = scan_one(tmp_path, "pyproject.toml", text)
-    assert rows(result.contacts) == [("j@one.org", "J", "author", 6), ("m@two.org", None, "maintainer", 9)]
+    assert rows(result.contacts) == [
+        ("j@one.org", "J", "author", 6),
+        ("m@two.org", None, "maintainer", 9),
+    ]
 
 
 def test_poetry_name_address_strings(tmp_path: Path) -> None:
-    text = '[tool.poetry]\nname = "p"\nauthors = [\n  "Sébastien <seb@poetry.dev>",\n  "Bob <bob@bob.org>",\n]\nmaintainers = ["m@maint.org"]\n'
+    text = (
+        '[tool.poetry]\nname = "p"\nauthors = [\n  "Sébastien <seb@poetry.dev>",\n'
+        '  "Bob <bob@bob.org>",\n]\nmaintainers = ["m@maint.org"]\n'
+    )
     result = scan_one(tmp_path, "pyproject.toml", text)
     assert rows(result.contacts) == [
         ("seb@poetry.dev", "Sébastien", "author", 4),

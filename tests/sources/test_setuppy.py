@@ -22,7 +22,7 @@ def test_setup_py_is_read_not_run(tmp_path: Path) -> None:
 
 
 def test_constants_names_concatenation_and_kwargs(tmp_path: Path) -> None:
-    text = '''\
+    text = """\
 import setuptools
 AUTHOR = "Jane Doe"
 DOMAIN = "janedoe.dev"
@@ -35,7 +35,7 @@ setuptools.setup(
     author_email=EMAIL,
     **meta,
 )
-'''
+"""
     result = scan_one(tmp_path, "setup.py", text)
     assert rows(result.contacts) == [
         ("jane@janedoe.dev", "Jane Doe", "author", 4),
@@ -54,7 +54,10 @@ def test_setup_inside_main_guard_and_join(tmp_path: Path) -> None:
 
 
 def test_runtime_values_are_not_guessed(tmp_path: Path) -> None:
-    text = "about = {}\nexec(open('pkg/__about__.py').read(), about)\nsetup(author_email=about['__email__'])\n"
+    text = (
+        "about = {}\nexec(open('pkg/__about__.py').read(), about)\n"
+        "setup(author_email=about['__email__'])\n"
+    )
     result = scan_one(tmp_path, "setup.py", text)
     assert result.contacts == ()
     assert result.errors == ()

@@ -50,7 +50,9 @@ def test_file_symlink_out_of_the_tree_is_not_read(tmp_path: Path) -> None:
     (root / "setup.cfg").symlink_to(outside / "setup.cfg")
     result = scan_paths([root], base=root)
     assert result.contacts == ()
-    assert [(e.path, e.message) for e in result.errors] == [("setup.cfg", "symlink leads out of the tree")]
+    assert [(e.path, e.message) for e in result.errors] == [
+        ("setup.cfg", "symlink leads out of the tree")
+    ]
 
 
 def test_named_file_and_missing_path(tmp_path: Path) -> None:
