@@ -10,14 +10,18 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from checker import __version__
-from checker.settings import FAIL_ON_CHOICES
+from checker.settings import FAIL_ON_CHOICES, LookupSettings
+
+if TYPE_CHECKING:
+    from checker.model import Contact, Report, ScanError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ENV_PREFIX = "DOMAIN_GUARD_"
@@ -99,6 +103,120 @@ FailOnOption = Annotated[
     ),
 ]
 
+RdapBootstrapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rdap-bootstrap",
+        envvar=_env("rdap-bootstrap"),
+        metavar="PATH|URL",
+        help="RDAP bootstrap (IANA dns.json format) to use instead of IANA's; trusted as given.",
+    ),
+]
+NameserverOption = Annotated[
+    str | None,
+    typer.Option(
+        "--nameserver",
+        envvar=_env("nameserver"),
+        metavar="HOST[:PORT]",
+        help="DNS resolver to ask (default: the system's).",
+    ),
+]
+NoDnsOption = Annotated[
+    bool, typer.Option("--no-dns", envvar=_env("no-dns"), help="Skip DNS checks.")
+]
+WhoisServerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--whois-server",
+        envvar=_env("whois-server"),
+        metavar="TLD=HOST[:PORT]",
+        help="WHOIS server for a TLD. Repeatable.",
+    ),
+]
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        envvar=_env("cache-dir"),
+        file_okay=False,
+        help="Directory of the evidence cache (default: the user cache directory).",
+    ),
+]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option("--no-cache", envvar=_env("no-cache"), help="Neither read nor write the cache."),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout", envvar=_env("timeout"), min=0.1, metavar="SECONDS", help="Per request."
+    ),
+]
+DeadlineOption = Annotated[
+    float | None,
+    typer.Option(
+        "--deadline",
+        envvar=_env("deadline"),
+        min=0.1,
+        metavar="SECONDS",
+        help="For all lookups; domains not answered by then are 'unknown'.",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency", envvar=_env("concurrency"), min=1, max=256, help="Lookups at once."
+    ),
+]
+ExpiryWindowOption = Annotated[
+    int,
+    typer.Option(
+        "--expiry-window",
+        envvar=_env("expiry-window"),
+        min=0,
+        max=3650,
+        metavar="DAYS",
+        help="Report 'expiring-soon' when a registration expires within DAYS.",
+    ),
+]
+
+
+def _lookup_settings(
+    *,
+    offline: bool,
+    rdap_bootstrap: str | None,
+    nameserver: str | None,
+    no_dns: bool,
+    whois_server: list[str] | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    timeout: float,
+    deadline: float | None,
+    concurrency: int,
+    expiry_window: int,
+) -> LookupSettings:
+    from checker.lookup.dns import parse_nameserver
+    from checker.lookup.whois import parse_server_override
+
+    try:
+        resolver = parse_nameserver(nameserver) if nameserver else None
+        servers = dict(parse_server_override(item) for item in whois_server or ())
+    except ValueError as exc:
+        _usage_error(str(exc))
+    return LookupSettings(
+        offline=offline,
+        timeout=timeout,
+        deadline=deadline,
+        concurrency=concurrency,
+        expiry_window_days=expiry_window,
+        rdap_bootstrap=rdap_bootstrap,
+        nameserver=resolver,
+        dns=not no_dns,
+        whois_servers=servers,
+        cache_dir=cache_dir,
+        cache=not no_cache,
+    )
+
 
 def _write(text: str, output: Path | None) -> None:
     if output is None:
@@ -124,7 +242,6 @@ def scan(
     ] = None,
     output_format: FormatOption = OutputFormat.TEXT,
     output: OutputOption = None,
-    offline: OfflineOption = False,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
@@ -135,35 +252,99 @@ def scan(
         ),
     ] = None,
     fail_on: FailOnOption = FailOn.HIGH,
+    offline: OfflineOption = False,
+    rdap_bootstrap: RdapBootstrapOption = None,
+    nameserver: NameserverOption = None,
+    no_dns: NoDnsOption = False,
+    whois_server: WhoisServerOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    timeout: TimeoutOption = 10.0,
+    deadline: DeadlineOption = None,
+    concurrency: ConcurrencyOption = 32,
+    expiry_window: ExpiryWindowOption = 30,
 ) -> None:
-    """Scan project files and built distributions for maintainer addresses."""
-    from checker.pipeline import make_report, offline_results, unique_domains
+    """Scan project files and built distributions, and check every maintainer domain."""
     from checker.scan import scan_paths
 
+    settings = _lookup_settings(
+        offline=offline, rdap_bootstrap=rdap_bootstrap, nameserver=nameserver, no_dns=no_dns,
+        whois_server=whois_server, cache_dir=cache_dir, no_cache=no_cache, timeout=timeout,
+        deadline=deadline, concurrency=concurrency, expiry_window=expiry_window,
+    )  # fmt: skip
     roots = paths or [Path(".")]
     result = scan_paths(roots, exclude=exclude or ())
-    for error in result.errors:
-        where = f"{error.path}:{error.line}" if error.line else error.path
-        typer.echo(f"domain-guard: {where}: {error.message}", err=True)
-    now = datetime.now(timezone.utc)
-    domains = unique_domains(result.contacts)
-    results = offline_results(domains, now)
-    report = make_report(
+    report = _assess(
         result.contacts,
-        results,
-        result.errors,
+        list(result.errors),
+        settings,
         files_scanned=result.files_scanned,
         roots=[p.as_posix() for p in roots],
-        now=now,
     )
     _emit(report, output_format, output)
     raise typer.Exit(_exit_code(report, fail_on))
 
 
-def _emit(report: object, output_format: OutputFormat, output: Path | None) -> None:
-    from checker.model import Report
+@app.command()
+def domain(
+    names: Annotated[
+        list[str],
+        typer.Argument(metavar="DOMAIN|EMAIL...", help="Domain names or e-mail addresses."),
+    ],
+    output_format: FormatOption = OutputFormat.TEXT,
+    output: OutputOption = None,
+    fail_on: FailOnOption = FailOn.HIGH,
+    offline: OfflineOption = False,
+    rdap_bootstrap: RdapBootstrapOption = None,
+    nameserver: NameserverOption = None,
+    no_dns: NoDnsOption = False,
+    whois_server: WhoisServerOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    timeout: TimeoutOption = 10.0,
+    deadline: DeadlineOption = None,
+    concurrency: ConcurrencyOption = 32,
+    expiry_window: ExpiryWindowOption = 30,
+) -> None:
+    """Check domain names or addresses directly."""
+    from checker.arguments import contacts_from_arguments
 
-    assert isinstance(report, Report)
+    settings = _lookup_settings(
+        offline=offline, rdap_bootstrap=rdap_bootstrap, nameserver=nameserver, no_dns=no_dns,
+        whois_server=whois_server, cache_dir=cache_dir, no_cache=no_cache, timeout=timeout,
+        deadline=deadline, concurrency=concurrency, expiry_window=expiry_window,
+    )  # fmt: skip
+    contacts, errors = contacts_from_arguments(names)
+    report = _assess(contacts, errors, settings, files_scanned=0, roots=[])
+    _emit(report, output_format, output)
+    raise typer.Exit(_exit_code(report, fail_on))
+
+
+def _assess(
+    contacts: Sequence[Contact],
+    errors: list[ScanError],
+    settings: LookupSettings,
+    *,
+    files_scanned: int,
+    roots: list[str],
+) -> Report:
+    from checker.lookup.run import SettingsError, run_assessment
+    from checker.pipeline import make_report, unique_domains
+
+    for error in errors:
+        where = f"{error.path}:{error.line}" if error.line else error.path
+        typer.echo(f"domain-guard: {where}: {error.message}", err=True)
+    now = datetime.now(timezone.utc)
+    try:
+        results, _, warnings = run_assessment(unique_domains(contacts), settings, now=now)
+    except SettingsError as exc:
+        _usage_error(str(exc))
+    for warning in warnings:
+        typer.echo(f"domain-guard: warning: {warning}", err=True)
+    return make_report(contacts, results, errors, files_scanned=files_scanned, roots=roots, now=now)
+
+
+def _emit(report: Report, output_format: OutputFormat, output: Path | None) -> None:
     if output_format is OutputFormat.JSON:
         from checker.report import json as json_report
 
@@ -177,11 +358,9 @@ def _emit(report: object, output_format: OutputFormat, output: Path | None) -> N
             _write(text_report.render(report), output)
 
 
-def _exit_code(report: object, fail_on: FailOn) -> int:
-    from checker.model import Report
+def _exit_code(report: Report, fail_on: FailOn) -> int:
     from checker.settings import threshold
 
-    assert isinstance(report, Report)
     limit = threshold(fail_on.value)
     if limit is not None and any(d.risk.at_least(limit) for d in report.domains):
         return EXIT_FINDINGS

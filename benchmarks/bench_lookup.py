@@ -1,0 +1,118 @@
+"""Lookups against loopback RDAP registries with 100 ms latency: 4 registries x 100 domains.
+
+Three runs: cold (every domain asked once), warm (the cache answers: no request at all),
+and throttled (each registry refuses more than 4 concurrent requests with 429,
+Retry-After 1). A sequential loop, which is what peer tools do, is timed on a sample and
+extrapolated (pass --full-baseline to time all 400).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from checker.lookup.run import run_assessment
+from checker.model import Risk
+from checker.settings import LookupSettings
+from tests.servers.rdap import RdapServer, synthetic_domain
+
+TLDS = ("com", "org", "net", "dev")
+PER_REGISTRY = 100
+LATENCY = 0.100
+TARGET_SECONDS = 5.0
+
+
+def build(server: RdapServer, *, max_concurrency: int | None) -> dict[str, list[str]]:
+    domains: dict[str, list[str]] = {}
+    for tld in TLDS:
+        registry = server.add_registry(
+            f"registry-{tld}", [tld], latency=LATENCY, max_concurrency=max_concurrency
+        )
+        for i in range(PER_REGISTRY):
+            name = f"maintainer{i}.{tld}"
+            registry.add(name, synthetic_domain(name))
+            domains[name] = [name]
+    return domains
+
+
+async def sequential(urls: list[str]) -> float:
+    start = time.perf_counter()
+    async with httpx.AsyncClient() as client:
+        for url in urls:
+            response = await client.get(url)
+            response.raise_for_status()
+    return time.perf_counter() - start
+
+
+def run(domains: dict[str, list[str]], settings: LookupSettings) -> tuple[float, list[Risk]]:
+    start = time.perf_counter()
+    results, _, _ = run_assessment(
+        domains, settings, now=datetime.now(timezone.utc), progress=False
+    )
+    return time.perf_counter() - start, [r.risk for r in results]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--full-baseline", action="store_true")
+    args = parser.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp, RdapServer() as server:
+        domains = build(server, max_concurrency=None)
+        bootstrap = server.write_bootstrap(Path(tmp) / "bootstrap.json")
+        settings = LookupSettings(
+            rdap_bootstrap=str(bootstrap), dns=False, cache_dir=Path(tmp) / "cache"
+        )
+        urls = [r.url_for(n) for r in server.registries for n in domains if n.endswith(r.tlds[0])]
+        sample = urls if args.full_baseline else urls[::10]
+        baseline = asyncio.run(sequential(sample)) * len(urls) / len(sample)
+        server_requests_before = server.requests
+        cold, risks = run(domains, settings)
+        cold_requests = server.requests - server_requests_before
+        warm_before = server.requests
+        warm, warm_risks = run(domains, settings)
+        warm_requests = server.requests - warm_before
+        print(
+            f"sequential loop (what peers do): {baseline:.1f} s for {len(urls)} lookups"
+            f"{'' if args.full_baseline else ' (extrapolated from 40)'}"
+        )
+        print(
+            f"domain-guard cold: {cold:.2f} s, {cold_requests} requests, "
+            f"{sum(r is Risk.NONE for r in risks)}/{len(risks)} answered "
+            f"(target <= {TARGET_SECONDS} s, 400 requests)"
+        )
+        print(f"domain-guard warm: {warm:.2f} s, {warm_requests} requests (target 0)")
+        if cold > TARGET_SECONDS or cold_requests != 400 or warm_requests != 0:
+            failures.append("cold/warm")
+        if not all(r is Risk.NONE for r in risks + warm_risks):
+            failures.append("answers")
+    with tempfile.TemporaryDirectory() as tmp, RdapServer() as server:
+        domains = build(server, max_concurrency=4)
+        bootstrap = server.write_bootstrap(Path(tmp) / "bootstrap.json")
+        settings = LookupSettings(rdap_bootstrap=str(bootstrap), dns=False, cache=False)
+        throttled_time, risks = run(domains, settings)
+        answered = sum(r is Risk.NONE for r in risks)
+        print(
+            "throttled (max 4 concurrent per registry, 429 + Retry-After 1): "
+            f"{throttled_time:.2f} s, {answered}/{len(risks)} answered, "
+            f"{server.throttled} 429s of {server.requests} requests"
+        )
+        if answered != len(risks):
+            failures.append("throttled")
+    if failures:
+        print("MISSED:", ", ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Contacts from the ``domain`` command's arguments: bare domain names or addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from checker.addresses import parse_addresses
+from checker.domains import DomainClassifier
+from checker.model import Contact, ContactKind, Role, ScanError, SourceKind, SourceRef
+
+
+def contacts_from_arguments(
+    arguments: Sequence[str], classifier: DomainClassifier | None = None
+) -> tuple[list[Contact], list[ScanError]]:
+    """One contact per argument; an argument that is neither a domain nor an address is an error."""
+    classifier = classifier or DomainClassifier()
+    contacts: list[Contact] = []
+    errors: list[ScanError] = []
+    for index, argument in enumerate(arguments, start=1):
+        text = argument.strip()
+        if "@" in text:
+            found = parse_addresses(text)
+            if len(found) != 1:
+                errors.append(ScanError(path=argument, message="not one e-mail address"))
+                continue
+            email, raw_domain, name = found[0].email, found[0].domain, found[0].name
+        else:
+            email, raw_domain, name = text, text, None
+        classification = classifier.classify(raw_domain)
+        if classification.kind is ContactKind.INVALID:
+            errors.append(ScanError(path=argument, message=classification.note or "invalid"))
+            continue
+        contacts.append(
+            Contact(
+                email=email,
+                name=name,
+                role=Role.MAINTAINER,
+                kind=classification.kind,
+                obfuscated=False,
+                domain=classification.domain,
+                registrable_domain=classification.registrable,
+                source=SourceRef(kind=SourceKind.ARGUMENT, path=None, line=index),
+                note=classification.note,
+            )
+        )
+    return contacts, errors

@@ -1,0 +1,181 @@
+"""Wiring one run's lookups from its settings: cache, bootstrap, RDAP, WHOIS, DNS."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from checker.lookup.cache import Cache
+from checker.lookup.service import Assessor, LookupStats, registrar_worth_asking
+from checker.model import DomainResult, LookupFailure, ReasonCode, Registration
+from checker.settings import LookupSettings
+from checker.verdict import judge
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from checker.lookup.rdap import RdapClient
+
+
+class SettingsError(ValueError):
+    """A user-supplied setting (bootstrap, server) cannot be used."""
+
+
+@dataclass
+class _RdapSource:
+    """Adapts :class:`RdapClient` to the service's source protocol with the registrar policy."""
+
+    client: RdapClient
+    policy: Callable[[Registration], bool]
+
+    def covers(self, domain: str) -> bool:
+        return self.client.covers(domain)
+
+    async def lookup(self, domain: str) -> Registration | LookupFailure:
+        return await self.client.lookup(domain, follow_registrar=self.policy)
+
+
+def open_cache(settings: LookupSettings) -> Cache:
+    """The evidence cache, or a disabled one for ``--no-cache``."""
+    return Cache.open(settings.cache_dir) if settings.cache else Cache.disabled()
+
+
+def offline_assessment(
+    domains: Mapping[str, Sequence[str]], cache: Cache, *, now: datetime, window_days: int
+) -> list[DomainResult]:
+    """Verdicts from cached evidence only; anything not cached is ``unknown`` (offline)."""
+    results = []
+    for name in domains:
+        cached = cache.get(name, now)
+        if cached is not None:
+            results.append(
+                judge(
+                    name,
+                    registration=cached.registration,
+                    dns=cached.dns,
+                    now=now,
+                    expiry_window_days=window_days,
+                    checked_at=cached.checked_at,
+                    cached=True,
+                )
+            )
+        else:
+            results.append(
+                judge(
+                    name,
+                    registration=None,
+                    failure=LookupFailure(
+                        ReasonCode.OFFLINE,
+                        "offline mode: the registry was not asked about this domain",
+                    ),
+                    now=now,
+                )
+            )
+    return results
+
+
+async def assess_domains(
+    domains: Mapping[str, Sequence[str]],
+    settings: LookupSettings,
+    *,
+    now: datetime,
+    cache: Cache,
+    on_done: Callable[[DomainResult], None] | None = None,
+) -> tuple[list[DomainResult], LookupStats]:
+    """Look every domain up as ``settings`` say and judge it."""
+    if settings.offline or not domains:
+        stats = LookupStats(domains=len(domains))
+        return (
+            offline_assessment(domains, cache, now=now, window_days=settings.expiry_window_days),
+            stats,
+        )
+    from checker.lookup.bootstrap import BootstrapError, load_bootstrap
+    from checker.lookup.dns import DnsChecker
+    from checker.lookup.http import HostLimiter, make_client
+    from checker.lookup.rdap import RdapClient
+    from checker.lookup.whois import WhoisClient
+
+    deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
+    limiter = HostLimiter(total=max(1, settings.concurrency), deadline=deadline)
+    async with make_client() as client:
+        try:
+            bootstrap = await load_bootstrap(
+                settings.rdap_bootstrap,
+                cache=cache if cache.enabled else None,
+                offline=False,
+                client=client,
+                limiter=limiter,
+                timeout=settings.timeout,
+            )
+        except BootstrapError as exc:
+            raise SettingsError(f"--rdap-bootstrap: {exc}") from None
+        rdap = RdapClient(bootstrap, client, limiter=limiter, timeout=settings.timeout)
+        whois = WhoisClient(servers_override=settings.whois_servers, timeout=settings.timeout)
+
+        def policy(registration: Registration) -> bool:
+            return registrar_worth_asking(
+                registration, now=now, window_days=settings.expiry_window_days
+            )
+
+        dns = (
+            DnsChecker(nameserver=settings.nameserver, timeout=min(settings.timeout, 5.0))
+            if settings.dns
+            else None
+        )
+        assessor = Assessor(
+            [_RdapSource(rdap, policy), whois],
+            dns=dns,
+            cache=cache,
+            now=now,
+            expiry_window_days=settings.expiry_window_days,
+            concurrency=settings.concurrency,
+            deadline=deadline,
+            on_done=on_done,
+        )
+        results = await assessor.assess(domains)
+    return results, assessor.stats
+
+
+def run_assessment(
+    domains: Mapping[str, Sequence[str]],
+    settings: LookupSettings,
+    *,
+    now: datetime,
+    progress: bool | None = None,
+) -> tuple[list[DomainResult], LookupStats, list[str]]:
+    """Synchronous entry point; shows a progress bar on a terminal for long runs."""
+    cache = open_cache(settings)
+    warnings = list(cache.warnings)
+    show = progress if progress is not None else sys.stderr.isatty()
+    try:
+        if show and len(domains) > 5 and not settings.offline:
+            from rich.progress import Progress
+
+            with Progress(transient=True, console=_stderr_console()) as bar:
+                task = bar.add_task("Checking domains", total=len(domains))
+                results, stats = asyncio.run(
+                    assess_domains(
+                        domains,
+                        settings,
+                        now=now,
+                        cache=cache,
+                        on_done=lambda _: bar.advance(task),
+                    )
+                )
+        else:
+            results, stats = asyncio.run(assess_domains(domains, settings, now=now, cache=cache))
+    finally:
+        warnings.extend(w for w in cache.warnings if w not in warnings)
+        cache.close()
+    return results, stats, warnings
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
