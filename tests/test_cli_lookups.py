@@ -104,7 +104,8 @@ def test_warm_second_scan_makes_no_request(
     project = tmp_path / "project"
     project.mkdir()
     (project / "setup.cfg").write_text(
-        "[metadata]\nauthor_email = a@healthy.org, b@mail.healthy.org\nmaintainer_email = c@gmail.com\n"
+        "[metadata]\nauthor_email = a@healthy.org, b@mail.healthy.org\n"
+        "maintainer_email = c@gmail.com\n"
     )
     monkeypatch.chdir(project)
     first = runner.invoke(app, ["scan", "-f", "json", *_args(world, tmp_path)])
