@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -11,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from checker.lookup.cache import Cache
-from checker.lookup.service import Assessor, LookupStats, registrar_worth_asking
+from checker.lookup.stats import LookupStats
 from checker.model import DomainResult, LookupFailure, ReasonCode, Registration
 from checker.settings import LookupSettings
 from checker.verdict import judge
@@ -98,6 +97,7 @@ async def assess_domains(
     from checker.lookup.dns import DnsChecker
     from checker.lookup.http import HostLimiter, make_client
     from checker.lookup.rdap import RdapClient
+    from checker.lookup.service import Assessor, registrar_worth_asking
     from checker.lookup.whois import WhoisClient
 
     deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
@@ -149,6 +149,8 @@ def run_assessment(
     progress: bool | None = None,
 ) -> tuple[list[DomainResult], LookupStats, list[str]]:
     """Synchronous entry point; shows a progress bar on a terminal for long runs."""
+    import asyncio
+
     cache = open_cache(settings)
     warnings = list(cache.warnings)
     show = progress if progress is not None else sys.stderr.isatty()

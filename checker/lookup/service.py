@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
+from checker.lookup.stats import LookupStats
 from checker.model import (
     DnsInfo,
     DomainResult,
@@ -38,18 +38,6 @@ class RegistrationSource(Protocol):
 
 class DnsSource(Protocol):
     async def check(self, registrable: str, mail_domains: Sequence[str]) -> DnsInfo: ...
-
-
-@dataclass
-class LookupStats:
-    """What a run did, for progress and for benchmarks."""
-
-    domains: int = 0
-    cache_hits: int = 0
-    registry_lookups: int = 0
-    failures: int = 0
-    timed_out: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 def registrar_worth_asking(registration: Registration, *, now: datetime, window_days: int) -> bool:
