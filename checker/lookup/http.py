@@ -1,0 +1,647 @@
+"""Shared HTTP plumbing: bounded, streamed GETs behind an adaptive per-host limit.
+
+Everything a server sends is hostile: bodies are streamed and cut at a size limit
+(decompression included), redirects are followed by hand (no https -> http, no
+loops, a small hop limit), and every error comes back as a :class:`FetchFailure`
+value instead of an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 3
+MAX_REDIRECTS = 5
+USER_AGENT = "domain-guard/0.1"
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+THROTTLE_STATUSES = frozenset({429, 503})
+
+_CHUNK = 64 * 1024
+
+
+class DeadlineReached(Exception):
+    """The run's deadline passed while waiting for a request slot."""
+
+
+# --- adaptive concurrency --------------------------------------------------------------
+
+
+@dataclass
+class _HostState:
+    limit: int
+    in_flight: int = 0
+    paused_until: float = 0.0
+    streak: int = 0
+    last_cut: float = float("-inf")
+    ceiling: int | None = None  # the limit at which the host last throttled us
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class Slot:
+    """One granted request slot; report how the request went through it."""
+
+    def __init__(self, limiter: HostLimiter, host: str, started: float) -> None:
+        self._limiter = limiter
+        self.host = host
+        self.started = started
+
+    def succeeded(self) -> None:
+        """The host answered normally (anything but 429/503)."""
+        self._limiter._succeeded(self)
+
+    def throttled(self, retry_after: float | None) -> float:
+        """The host answered 429/503; returns the pause applied to the host, in seconds."""
+        return self._limiter._throttled(self, retry_after)
+
+
+class HostLimiter:
+    """A global concurrency limit plus an AIMD limit per host.
+
+    Each host starts at ``initial_per_host`` concurrent requests. ``grow_after`` answers
+    in a row without throttling raise its limit by one, up to ``per_host``; growing back
+    to the level that last drew a 429 takes four times as many. A 429 or 503 halves the
+    limit (not below ``min_per_host``; at most once per round of requests already in
+    flight) and pauses every request to that host for ``Retry-After`` seconds, bounded
+    by ``max_pause`` and the run's ``deadline``.
+
+    A limiter belongs to one event loop. ``deadline`` is a :func:`time.monotonic` value.
+    """
+
+    def __init__(
+        self,
+        total: int = 32,
+        per_host: int = 8,
+        *,
+        initial_per_host: int = 4,
+        min_per_host: int = 1,
+        grow_after: int = 8,
+        max_pause: float = 30.0,
+        default_pause: float = 1.0,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if total < 1 or per_host < 1 or not 1 <= min_per_host <= per_host:
+            raise ValueError("concurrency limits must be at least 1")
+        self.total = total
+        self.per_host = per_host
+        self.initial_per_host = min(max(initial_per_host, min_per_host), per_host)
+        self.min_per_host = min_per_host
+        self.grow_after = max(1, grow_after)
+        self.max_pause = max_pause
+        self.default_pause = default_pause
+        self.deadline = deadline
+        self._clock = clock
+        self._hosts: dict[str, _HostState] = {}
+        self._in_flight = 0
+        self._global_waiters: list[asyncio.Future[None]] = []
+        self.throttle_count = 0
+
+    def limit(self, host: str) -> int:
+        """The current concurrency limit for ``host``."""
+        return self._state(host).limit
+
+    def paused_for(self, host: str) -> float:
+        """Seconds until requests to ``host`` may start again (0 when not paused)."""
+        return max(0.0, self._state(host).paused_until - self._clock())
+
+    def time_left(self) -> float | None:
+        """Seconds until the deadline, or None without one."""
+        if self.deadline is None:
+            return None
+        return self.deadline - self._clock()
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[Slot]:
+        """Wait for a free slot for ``host``; raises :class:`DeadlineReached` past the deadline."""
+        host = host.lower()
+        await self._acquire(host)
+        try:
+            yield Slot(self, host, self._clock())
+        finally:
+            self._release(host)
+
+    def _state(self, host: str) -> _HostState:
+        state = self._hosts.get(host.lower())
+        if state is None:
+            state = self._hosts[host.lower()] = _HostState(limit=self.initial_per_host)
+        return state
+
+    async def _acquire(self, host: str) -> None:
+        state = self._state(host)
+        loop = asyncio.get_running_loop()
+        while True:
+            now = self._clock()
+            if self.deadline is not None and now >= self.deadline:
+                raise DeadlineReached
+            pause = state.paused_until - now
+            if pause <= 0 and state.in_flight < state.limit and self._in_flight < self.total:
+                state.in_flight += 1
+                self._in_flight += 1
+                return
+            waiters = (
+                self._global_waiters
+                if pause <= 0 and state.in_flight < state.limit
+                else state.waiters
+            )
+            timeout = pause if pause > 0 else None
+            if self.deadline is not None:
+                left = self.deadline - now
+                timeout = left if timeout is None else min(timeout, left)
+            waiter: asyncio.Future[None] = loop.create_future()
+            waiters.append(waiter)
+            try:
+                await asyncio.wait({waiter}, timeout=timeout)
+            finally:
+                if waiter in waiters:
+                    waiters.remove(waiter)
+
+    def _release(self, host: str) -> None:
+        state = self._state(host)
+        state.in_flight -= 1
+        self._in_flight -= 1
+        _wake(state.waiters)
+        _wake(self._global_waiters)
+
+    def _succeeded(self, slot: Slot) -> None:
+        state = self._state(slot.host)
+        state.streak += 1
+        probing = state.ceiling is not None and state.limit + 1 >= state.ceiling
+        needed = self.grow_after * (4 if probing else 1)
+        if state.streak >= needed and state.limit < self.per_host:
+            state.limit += 1
+            state.streak = 0
+            if probing:
+                state.ceiling = None  # the host now takes what drew a 429 before
+            _wake(state.waiters)
+
+    def _throttled(self, slot: Slot, retry_after: float | None) -> float:
+        state = self._state(slot.host)
+        now = self._clock()
+        self.throttle_count += 1
+        pause = self.default_pause if retry_after is None else retry_after
+        pause = min(max(pause, 0.0), self.max_pause)
+        if self.deadline is not None:
+            pause = min(pause, max(0.0, self.deadline - now))
+        state.paused_until = max(state.paused_until, now + pause)
+        state.streak = 0
+        # Requests sent before the last cut were sized for the old limit: one cut per round.
+        if slot.started >= state.last_cut:
+            state.ceiling = state.limit
+            state.limit = max(self.min_per_host, state.limit // 2)
+            state.last_cut = now
+        return pause
+
+
+def _wake(waiters: list[asyncio.Future[None]]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)
+    waiters.clear()
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if text.isdigit():
+        return float(min(int(text[:9]), 10**9))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = now or datetime.now(timezone.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+# --- link guard --------------------------------------------------------------------------
+
+
+class AddressResolver(Protocol):
+    """Resolves a host name to the addresses a connection could reach."""
+
+    async def addresses(self, host: str) -> Sequence[str]:
+        """Every address ``host`` resolves to; empty when it does not resolve."""
+        ...
+
+
+class SystemResolver:
+    """The operating system's resolver (``getaddrinfo``)."""
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+
+    async def addresses(self, host: str) -> Sequence[str]:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await asyncio.wait_for(
+                loop.getaddrinfo(host, 443, type=socket.SOCK_STREAM), self.timeout
+            )
+        except (OSError, asyncio.TimeoutError, UnicodeError):
+            return ()
+        return tuple(str(info[4][0]) for info in infos)
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address.
+
+    Loopback, private, link-local, CGNAT, multicast, unspecified and reserved
+    addresses are refused, as are IPv6 forms that embed such an IPv4 address
+    (IPv4-mapped, NAT64, 6to4, Teredo).
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is None and ip.teredo is not None:
+            embedded = ip.teredo[1]
+        if embedded is not None and not is_public_address(str(embedded)):
+            return False
+    return not (
+        not ip.is_global
+        or ip.is_multicast
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_unspecified
+        or ip.is_reserved
+    )
+
+
+def _literal_address(host: str) -> str | None:
+    """The address a host written as an IP literal stands for (legacy IPv4 forms too)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefx." for c in host) and host[0].isdigit():
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+async def check_public_https(url: str, *, resolver: AddressResolver | None = None) -> str | None:
+    """Why ``url`` must not be followed, or None when it is a public ``https`` URL.
+
+    Used before following any URL taken from a response: the scheme must be https,
+    the URL must carry no credentials, and every address its host resolves to must
+    be public.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() != "https":
+        return f"scheme is {parts.scheme or 'missing'!r}, not https"
+    if parts.username is not None or parts.password is not None:
+        return "URL carries credentials"
+    if not host:
+        return "URL has no host"
+    literal = _literal_address(host)
+    if literal is not None:
+        if not is_public_address(literal):
+            return f"host {host} is the non-public address {literal}"
+        return None
+    addresses = await (resolver or SystemResolver()).addresses(host)
+    if not addresses:
+        return f"host {host} does not resolve"
+    for address in addresses:
+        if not is_public_address(address):
+            return f"host {host} resolves to non-public address {address}"
+    return None
+
+
+async def is_public_https(url: str, *, resolver: AddressResolver | None = None) -> bool:
+    """True when ``url`` is https and its host resolves only to public addresses."""
+    return await check_public_https(url, resolver=resolver) is None
+
+
+#: Decides whether a redirect may go to a URL: None to allow, else the reason to refuse.
+RedirectGuard = Callable[[str], Awaitable[str | None]]
+
+
+# --- fetch ---------------------------------------------------------------------------------
+
+
+class FailureKind(str, enum.Enum):
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    OVERSIZE = "oversize"
+    REDIRECT = "redirect"
+    DEADLINE = "deadline"
+    INVALID_URL = "invalid-url"
+    PROTOCOL = "protocol"
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """No HTTP answer could be had; ``message`` says why."""
+
+    kind: FailureKind
+    message: str
+    url: str
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A complete HTTP answer whose body fit within the size limit."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: str  # the final URL, after redirects
+    attempts: int = 1
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower case ("" when absent)."""
+        value: str = self.headers.get("content-type", "")
+        return value.split(";", 1)[0].strip().lower()
+
+
+def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
+    """An AsyncClient set up for :func:`fetch` (no automatic redirects)."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        verify=verify,
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+    )
+
+
+def host_key(url: str) -> str:
+    """The limiter key of a URL: ``host`` or ``host:port`` when the port is explicit."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    limiter: HostLimiter,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_body: int = DEFAULT_MAX_BODY,
+    accept: str = "application/json",
+    retries: int = DEFAULT_RETRIES,
+    headers: Mapping[str, str] | None = None,
+    redirect_guard: RedirectGuard | None = None,
+    max_redirects: int = MAX_REDIRECTS,
+    backoff: float = 0.25,
+) -> FetchResult | FetchFailure:
+    """GET ``url``, streaming at most ``max_body`` bytes; never raises for network trouble.
+
+    429/503 answers and broken connections are retried up to ``retries`` times (429/503
+    wait out the host's pause; others back off exponentially). Redirects are followed
+    by hand, at most ``max_redirects`` hops, never from https to http, never in a loop,
+    and only to URLs ``redirect_guard`` allows. ``headers`` go only to the first URL's
+    origin. A 429/503 that persists comes back as a :class:`FetchResult` with that status.
+    """
+    origin = _origin(url)
+    current = url
+    seen = {url}
+    hops: list[str] = []
+    attempts = 0
+    while True:
+        sent_headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        if headers and _origin(current) == origin:
+            sent_headers.update(headers)
+        outcome = await _fetch_with_retries(
+            client=client,
+            url=current,
+            limiter=limiter,
+            timeout=timeout,
+            max_body=max_body,
+            retries=retries,
+            headers=sent_headers,
+            backoff=backoff,
+        )
+        if isinstance(outcome, FetchFailure):
+            return outcome
+        attempts += outcome.attempts
+        location = outcome.headers.get("location")
+        if outcome.status not in REDIRECT_STATUSES or not location:
+            return FetchResult(
+                outcome.status, outcome.headers, outcome.body, current, attempts, tuple(hops)
+            )
+        target, refusal = _redirect_target(current, location, seen, len(hops), max_redirects)
+        if refusal is None and redirect_guard is not None:
+            reason = await redirect_guard(target)
+            if reason is not None:
+                refusal = f"redirect to {target} refused: {reason}"
+        if refusal is not None:
+            return FetchFailure(FailureKind.REDIRECT, refusal, current)
+        hops.append(target)
+        seen.add(target)
+        current = target
+
+
+def _redirect_target(
+    current: str, location: str, seen: set[str], hops: int, max_redirects: int
+) -> tuple[str, str | None]:
+    """Where a redirect points, and why it must not be followed (None when it may be)."""
+    try:
+        parsed = httpx.URL(current).join(location.strip())
+    except (httpx.InvalidURL, ValueError):
+        return "", f"redirect to an invalid location {location[:200]!r}"
+    target = str(parsed)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return target, f"redirect to unsupported location {target[:200]!r}"
+    if urlsplit(current).scheme == "https" and parsed.scheme == "http":
+        return target, f"redirect from https to http refused ({target[:200]})"
+    if target in seen:
+        return target, f"redirect loop back to {target[:200]}"
+    if hops >= max_redirects:
+        return target, f"more than {max_redirects} redirects"
+    return target, None
+
+
+async def _fetch_with_retries(
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    limiter: HostLimiter,
+    timeout: float,
+    max_body: int,
+    retries: int,
+    headers: Mapping[str, str],
+    backoff: float,
+) -> FetchResult | FetchFailure:
+    host = host_key(url)
+    attempt = 0
+    previous: FetchResult | FetchFailure | None = None
+    while True:
+        attempt += 1
+        try:
+            async with limiter.slot(host) as slot:
+                left = limiter.time_left()
+                budget = timeout if left is None else min(timeout, left)
+                if budget <= 0:
+                    raise DeadlineReached
+                outcome = await _exchange(client, url, budget, max_body, headers)
+                throttled = isinstance(outcome, FetchResult) and outcome.status in THROTTLE_STATUSES
+                if isinstance(outcome, FetchResult):
+                    if throttled:
+                        slot.throttled(parse_retry_after(outcome.headers.get("retry-after")))
+                    else:
+                        slot.succeeded()
+        except DeadlineReached:
+            if previous is not None:
+                return previous
+            return FetchFailure(FailureKind.DEADLINE, "run deadline reached before asking", url)
+        if isinstance(outcome, FetchResult):
+            outcome = FetchResult(outcome.status, outcome.headers, outcome.body, url, attempt)
+        retry = throttled or (isinstance(outcome, FetchFailure) and outcome.retryable)
+        if not retry or attempt > retries:
+            return outcome
+        previous = outcome
+        if not throttled:  # a throttled host's pause is waited out inside limiter.slot()
+            delay = backoff * 2 ** (attempt - 1)
+            left = limiter.time_left()
+            if left is not None and left <= delay:
+                return outcome
+            await asyncio.sleep(delay)
+
+
+async def _exchange(
+    client: httpx.AsyncClient,
+    url: str,
+    timeout: float,
+    max_body: int,
+    headers: Mapping[str, str],
+) -> FetchResult | FetchFailure:
+    """One request and its bounded body, with a wall-clock limit for the whole exchange."""
+    try:
+        request = client.build_request("GET", url, headers=headers, timeout=timeout)
+        return await asyncio.wait_for(_send(client, request, url, max_body), timeout)
+    except asyncio.TimeoutError:
+        return FetchFailure(FailureKind.TIMEOUT, f"no complete answer within {timeout:.3g} s", url)
+    except httpx.TimeoutException as exc:
+        what = type(exc).__name__
+        return FetchFailure(FailureKind.TIMEOUT, f"timed out after {timeout:.3g} s ({what})", url)
+    except (
+        httpx.ConnectError,
+        httpx.ReadError,
+        httpx.WriteError,
+        httpx.RemoteProtocolError,
+    ) as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return FetchFailure(
+            FailureKind.CONNECTION, f"connection failed ({detail[:200]})", url, True
+        )
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        return FetchFailure(FailureKind.INVALID_URL, f"cannot request URL: {exc}"[:300], url)
+    except httpx.HTTPError as exc:
+        detail = str(exc)[:200] or type(exc).__name__
+        return FetchFailure(FailureKind.PROTOCOL, f"HTTP error: {detail}", url)
+    except (OSError, ValueError) as exc:
+        detail = str(exc)[:200] or type(exc).__name__
+        return FetchFailure(FailureKind.CONNECTION, f"connection failed: {detail}", url, True)
+
+
+async def _send(
+    client: httpx.AsyncClient, request: httpx.Request, url: str, max_body: int
+) -> FetchResult | FetchFailure:
+    response = await client.send(request, stream=True, follow_redirects=False)
+    try:
+        if response.status_code in REDIRECT_STATUSES:
+            return FetchResult(response.status_code, response.headers, b"", url)
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > max_body:
+            return FetchFailure(
+                FailureKind.OVERSIZE,
+                f"body of {int(declared)} bytes exceeds the {max_body} byte limit",
+                url,
+            )
+        body = await _read_bounded(response, max_body)
+        if isinstance(body, str):
+            kind = FailureKind.OVERSIZE if "exceeds" in body else FailureKind.PROTOCOL
+            return FetchFailure(kind, body, url)
+        return FetchResult(response.status_code, response.headers, body, url)
+    finally:
+        await response.aclose()
+
+
+async def _read_bounded(response: httpx.Response, max_body: int) -> bytes | str:
+    """The decoded body, or an error message when it is too large or undecodable."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    decoder: zlib._Decompress | None
+    if encoding in ("", "identity"):
+        decoder = None
+    elif encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        decoder = zlib.decompressobj(zlib.MAX_WBITS)
+    else:
+        return f"unsupported content-encoding {encoding[:40]!r}"
+    too_big = f"body exceeds the {max_body} byte limit"
+    parts: list[bytes] = []
+    total = 0
+    async for raw in response.aiter_raw(_CHUNK):
+        if decoder is None:
+            chunks = [raw]
+        else:
+            try:
+                chunks = _inflate(decoder, raw, max_body - total + 1)
+            except zlib.error:
+                return f"body is not valid {encoding}"
+        for chunk in chunks:
+            total += len(chunk)
+            if total > max_body:
+                return too_big
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def _inflate(decoder: zlib._Decompress, data: bytes, room: int) -> list[bytes]:
+    """Decompress ``data`` producing at most about ``room`` bytes (a bomb stops early)."""
+    out = [decoder.decompress(data, room)]
+    produced = len(out[0])
+    while decoder.unconsumed_tail and produced <= room:
+        more = decoder.decompress(decoder.unconsumed_tail, room - produced + 1)
+        if not more:
+            break
+        out.append(more)
+        produced += len(more)
+    return out
