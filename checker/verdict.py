@@ -92,6 +92,9 @@ def _dns_reasons(registration: Registration, dns: DnsInfo | None) -> list[Reason
     if dns is None:
         return []
     reasons = []
+    if dns.error:
+        # Without DNS we cannot rule out parking or a lost delegation: not ``none``.
+        reasons.append(Reason(ReasonCode.LOOKUP_FAILED, f"DNS did not answer in full: {dns.error}"))
     if dns.nxdomain is True:
         reasons.append(
             Reason(

@@ -163,3 +163,20 @@ def test_invalid_argument_is_reported_not_looked_up() -> None:
     report = json.loads(result.stdout)
     assert report["domains"] == []
     assert "reserved" in report["errors"][0]["message"]
+
+
+def test_dns_servfail_with_a_healthy_registry_answer_is_unknown_and_not_cached(
+    world: tuple[RdapServer, LoopbackDnsServer, Path], tmp_path: Path
+) -> None:
+    from tests.servers.dns import Fault as DnsFault
+
+    server, dns, _ = world
+    dns.set_fault("healthy.org", DnsFault.SERVFAIL)
+    args = _args(world, tmp_path)
+    result = runner.invoke(app, ["domain", "healthy.org", "-f", "json", *args])
+    (domain,) = json.loads(result.stdout)["domains"]
+    assert domain["risk"] == "unknown"
+    assert "SERVFAIL" in domain["reasons"][0]["message"]
+    before = server.requests
+    runner.invoke(app, ["domain", "healthy.org", "-f", "json", *args])
+    assert server.requests == before + 1  # the incomplete answer was not cached

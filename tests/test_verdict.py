@@ -123,10 +123,14 @@ def test_parked_and_undelegated_and_unroutable() -> None:
     assert result.risk is Risk.LOW
 
 
-def test_dns_failure_is_not_a_finding() -> None:
-    broken = DnsInfo(nxdomain=None, nameservers=None, mail_routes=None, error="SERVFAIL")
+def test_dns_failure_keeps_a_healthy_registration_unknown_but_not_a_finding() -> None:
+    broken = DnsInfo(nxdomain=None, nameservers=None, mail_routes=None, error="NS x.org: SERVFAIL")
     result = judge("x.org", registration=registered(), dns=broken, now=NOW)
-    assert result.risk is Risk.NONE
+    assert result.risk is Risk.UNKNOWN
+    assert [r.code for r in result.reasons] == [ReasonCode.LOOKUP_FAILED]
+    assert "SERVFAIL" in result.reasons[0].message
+    soon = registered(expires=NOW + timedelta(days=5))
+    assert judge("x.org", registration=soon, dns=broken, now=NOW).risk is Risk.MEDIUM
 
 
 def test_reregistered_after_last_known_use() -> None:

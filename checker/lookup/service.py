@@ -148,8 +148,9 @@ class Assessor:
             self.stats.failures += 1
             return self._judge(domain, None, answer, dns, checked_at=self._now)
         result = self._judge(domain, answer, None, dns, checked_at=self._now)
-        ttl = HEALTHY_TTL if result.risk is Risk.NONE else AT_RISK_TTL
-        self._cache.put(domain, CachedEvidence(answer, dns, self._now), ttl)
+        if dns is None or dns.error is None:  # failures are never kept
+            ttl = HEALTHY_TTL if result.risk is Risk.NONE else AT_RISK_TTL
+            self._cache.put(domain, CachedEvidence(answer, dns, self._now), ttl)
         return result
 
     async def assess(self, domains: Mapping[str, Sequence[str]]) -> list[DomainResult]:
