@@ -33,8 +33,9 @@ _AT = (
 )
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s*_dot_\s*|\s+DOT\s+|\.)"
 _OBF_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_OBF_LOCAL_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\.)"
 _OBFUSCATED = re.compile(
-    rf"(?<![\w.+-])(?P<local>[A-Za-z0-9][\w.+-]*?)(?P<at>{_AT})"
+    rf"(?<![\w.+\])}}>-])(?P<local>[A-Za-z0-9][\w+-]*(?:{_OBF_LOCAL_DOT}[\w+-]+)*?)(?P<at>{_AT})"
     rf"(?P<domain>{_OBF_LABEL}(?:{_DOT}{_OBF_LABEL})+)(?![\w-])",
     re.IGNORECASE,
 )
@@ -51,6 +52,7 @@ class ParsedAddress:
     domain: str
     name: str | None
     obfuscated: bool = False
+    bare: bool = True  # written with no display name at all ("Unknown <a@x>" is not bare)
 
 
 def decode_encoded_words(text: str) -> str:
@@ -161,10 +163,11 @@ def _parse_segment(segment: str) -> list[ParsedAddress]:
                 ParsedAddress(m.group(0), m.group("local"), m.group("domain"), None)
                 for m in _match_addresses(rest)
             ]
+            bare = not segment[: angle.start()].strip() and not segment[angle.end() :].strip()
             if extra:  # "a@x.org <a@x.org>": the angle form wins, the rest are more addresses
                 extra = [e for e in extra if e.email.lower() != inner.lower()]
-                return [_address(found, name), *extra]
-            return [_address(found, name)]
+                return [_address(found, name, bare=bare), *extra]
+            return [_address(found, name, bare=bare)]
     matches = _match_addresses(segment)
     if not matches:
         return []
@@ -174,7 +177,7 @@ def _parse_segment(segment: str) -> list[ParsedAddress]:
         rest = re.sub(r"^\s*mailto:|<\s*>", "", rest)
         without_comments, comments = _strip_comments(rest)
         name = _clean_name(comments[0]) if comments else _clean_name(without_comments)
-        return [_address(match, name)]
+        return [_address(match, name, bare=not rest.strip())]
     return [_address(m, None) for m in matches]
 
 
@@ -188,10 +191,10 @@ def _trim(text: str, *, leading: bool) -> str:
     return text
 
 
-def _address(match: re.Match[str], name: str | None) -> ParsedAddress:
+def _address(match: re.Match[str], name: str | None, *, bare: bool = True) -> ParsedAddress:
     domain = _trim(match.group("domain").rstrip("."), leading=False)
     local = _trim(match.group("local"), leading=True)
-    return ParsedAddress(f"{local}@{domain}", local, domain, name)
+    return ParsedAddress(f"{local}@{domain}", local, domain, name, bare=bare and name is None)
 
 
 def _parse_obfuscated(text: str) -> list[ParsedAddress]:
@@ -211,7 +214,7 @@ def _parse_obfuscated(text: str) -> list[ParsedAddress]:
         ):
             continue
         domain = ".".join(labels)
-        local = match.group("local")
+        local = ".".join(re.split(_OBF_LOCAL_DOT, match.group("local"), flags=re.IGNORECASE))
         prefix = text[: match.start()]
         found.append(ParsedAddress(f"{local}@{domain}", local, domain, _clean_name(prefix), True))
     return found

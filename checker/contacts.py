@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from checker.addresses import ParsedAddress, parse_addresses, single_label_addresses
 from checker.domains import DomainClassifier
 from checker.model import Contact, ContactKind, SourceRef
@@ -26,7 +28,7 @@ def _person_addresses(person: PersonFields) -> list[tuple[ParsedAddress, int | N
             name_hint = None
     for address in email_addresses:
         named = address
-        if address.name is None and name_hint and len(email_addresses) == 1:
+        if address.bare and name_hint and len(email_addresses) == 1:
             named = ParsedAddress(
                 address.email, address.local, address.domain, name_hint, address.obfuscated
             )
@@ -51,7 +53,7 @@ def _located_text(field: FieldText, text: str) -> int | None:
 def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list[Contact]:
     """Every address of one extraction, classified, once per role."""
     contacts: list[Contact] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}
     for person in extraction.people:
         for address, line in _person_addresses(person):
             classification = classifier.classify(address.domain)
@@ -60,8 +62,13 @@ def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list
             email = f"{address.local}@{address.domain.lower()}"
             key = (person.role.value, email)
             if key in seen:
+                # The same address in the name and the e-mail field: one contact, and
+                # the name written beside it in either place.
+                index = seen[key]
+                if contacts[index].name is None and address.name is not None:
+                    contacts[index] = replace(contacts[index], name=address.name)
                 continue
-            seen.add(key)
+            seen[key] = len(contacts)
             contacts.append(
                 Contact(
                     email=email,

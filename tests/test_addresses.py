@@ -72,6 +72,11 @@ def test_common_obfuscations_are_recognised_and_marked(text: str) -> None:
     assert [(a.email, a.obfuscated) for a in found] == [("jane@janedoe.dev", True)]
 
 
+def test_dot_obfuscated_local_part_as_mycli_published_it() -> None:
+    found = parse_addresses("amjith[dot]r[at]gmail.com")
+    assert [(a.email, a.obfuscated) for a in found] == [("amjith.r@gmail.com", True)]
+
+
 @pytest.mark.parametrize(
     "text", ["Jane Doe", "UNKNOWN", "look at the docs.", "", "The PSF", "foo@bar", "@x.org"]
 )

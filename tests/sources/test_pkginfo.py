@@ -26,7 +26,7 @@ def test_real_aiohttp_shape_name_pairing_and_dedupe(tmp_path: Path) -> None:
     result = scan_one(tmp_path, "pkg/PKG-INFO", METADATA)
     assert rows(result.contacts) == [
         ("fafhrd91@gmail.com", "Nikolay Kim", "author", 5),
-        ("team@aiohttp.org", None, "maintainer", 7),
+        ("team@aiohttp.org", "aiohttp team", "maintainer", 7),
     ]
     assert [c.kind.value for c in result.contacts] == ["provider", "lookup"]
     assert result.contacts[0].source.package == "aiohttp"
@@ -83,3 +83,12 @@ def test_oversized_file_is_refused(tmp_path: Path) -> None:
     )
     assert len(result.errors) == 1
     assert "cap" in result.errors[0].message
+
+
+def test_placeholder_display_name_does_not_borrow_the_author_field(tmp_path: Path) -> None:
+    text = (
+        "Metadata-Version: 2.1\nName: matplotlib\nAuthor: John D. Hunter, Michael Droettboom\n"
+        "Author-email: Unknown <matplotlib-users@python.org>\n"
+    )
+    result = scan_one(tmp_path, "PKG-INFO", text)
+    assert rows(result.contacts) == [("matplotlib-users@python.org", None, "author", 4)]
