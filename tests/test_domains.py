@@ -52,3 +52,29 @@ def test_users_extend_the_provider_list() -> None:
     classifier = DomainClassifier(extra_providers=["corp-mail.net"])
     assert classifier.classify("eu.corp-mail.net").kind is ContactKind.PROVIDER
     assert DomainClassifier().classify("eu.corp-mail.net").kind is ContactKind.LOOKUP
+
+
+def test_prepared_icann_rules_answer_like_the_full_list() -> None:
+    import publicsuffixlist
+    from publicsuffixlist import PublicSuffixList
+
+    from checker.domains import prepare_icann_rules
+
+    from pathlib import Path
+
+    text = Path(publicsuffixlist.PSLFILE).read_text(encoding="utf-8")
+    fast = PublicSuffixList(
+        source=prepare_icann_rules(text).splitlines(), only_icann=True, accept_encoded_idn=False
+    )
+    full = PublicSuffixList(only_icann=True)
+    names = [
+        "a.b.xn--p1ai", "foo.xn--90ais", "mail.example.co.uk", "x.github.io", "city.kawasaki.jp",
+        "b.c.kawasaki.jp", "a.www.ck", "foo.nosuchtld", "x.blogspot.com",
+    ]  # fmt: skip
+    for name in names:
+        assert fast.privatesuffix(name, accept_unknown=False) == full.privatesuffix(
+            name, accept_unknown=False
+        ), name
+        assert fast.publicsuffix(name, accept_unknown=False) == full.publicsuffix(
+            name, accept_unknown=False
+        ), name

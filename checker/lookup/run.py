@@ -149,13 +149,19 @@ def run_assessment(
     progress: bool | None = None,
 ) -> tuple[list[DomainResult], LookupStats, list[str]]:
     """Synchronous entry point; shows a progress bar on a terminal for long runs."""
-    import asyncio
-
     cache = open_cache(settings)
     warnings = list(cache.warnings)
-    show = progress if progress is not None else sys.stderr.isatty()
     try:
-        if show and len(domains) > 5 and not settings.offline:
+        if settings.offline or not domains:
+            # No event loop needed: keeps asyncio out of offline start-up.
+            results = offline_assessment(
+                domains, cache, now=now, window_days=settings.expiry_window_days
+            )
+            return results, LookupStats(domains=len(domains)), warnings
+        import asyncio
+
+        show = progress if progress is not None else sys.stderr.isatty()
+        if show and len(domains) > 5:
             from rich.progress import Progress
 
             with Progress(transient=True, console=_stderr_console()) as bar:
