@@ -55,12 +55,12 @@ def test_users_extend_the_provider_list() -> None:
 
 
 def test_prepared_icann_rules_answer_like_the_full_list() -> None:
+    from pathlib import Path
+
     import publicsuffixlist
     from publicsuffixlist import PublicSuffixList
 
     from checker.domains import prepare_icann_rules
-
-    from pathlib import Path
 
     text = Path(publicsuffixlist.PSLFILE).read_text(encoding="utf-8")
     fast = PublicSuffixList(
