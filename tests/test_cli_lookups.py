@@ -180,3 +180,23 @@ def test_dns_servfail_with_a_healthy_registry_answer_is_unknown_and_not_cached(
     before = server.requests
     runner.invoke(app, ["domain", "healthy.org", "-f", "json", *args])
     assert server.requests == before + 1  # the incomplete answer was not cached
+
+
+def test_progress_bar_path_gives_the_same_verdicts(
+    world: tuple[RdapServer, LoopbackDnsServer, Path], tmp_path: Path
+) -> None:
+    from datetime import datetime, timezone
+
+    from checker.lookup.run import run_assessment
+    from checker.settings import LookupSettings
+
+    server, _, bootstrap = world
+    names = [f"n{i}.org" for i in range(8)]
+    for name in names:
+        server.registries[0].add(name, synthetic_domain(name))
+    settings = LookupSettings(rdap_bootstrap=str(bootstrap), dns=False, cache=False)
+    results, stats, _ = run_assessment(
+        {n: [n] for n in names}, settings, now=datetime.now(timezone.utc), progress=True
+    )
+    assert sorted((r.domain, r.risk.value) for r in results) == [(n, "none") for n in names]
+    assert stats.registry_lookups == 8
