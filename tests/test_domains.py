@@ -48,10 +48,18 @@ def test_classification(domain: str, kind: ContactKind, registrable: str | None)
         assert result.note
 
 
+@pytest.mark.parametrize("domain", ["live.io", "live.org", "outlook.xyz", "aol.dev", "gmx.org"])
+def test_lookalikes_of_provider_names_on_other_tlds_are_looked_up(domain: str) -> None:
+    # Anyone can register these: they must never be waved through as providers.
+    assert DomainClassifier().classify(domain).kind is ContactKind.LOOKUP
+
+
 def test_users_extend_the_provider_list() -> None:
     classifier = DomainClassifier(extra_providers=["corp-mail.net"])
     assert classifier.classify("eu.corp-mail.net").kind is ContactKind.PROVIDER
     assert DomainClassifier().classify("eu.corp-mail.net").kind is ContactKind.LOOKUP
+    wildcard = DomainClassifier(extra_providers=["corp.*"])
+    assert wildcard.classify("mail.corp.co.uk").kind is ContactKind.PROVIDER
 
 
 def test_prepared_icann_rules_answer_like_the_full_list() -> None:
