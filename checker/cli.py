@@ -21,6 +21,7 @@ from checker import __version__
 from checker.settings import FAIL_ON_CHOICES, LookupSettings
 
 if TYPE_CHECKING:
+    from checker.config import Options
     from checker.model import Contact, Report, ScanError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -95,11 +96,30 @@ OfflineOption = Annotated[
     ),
 ]
 FailOnOption = Annotated[
-    FailOn,
+    FailOn | None,
     typer.Option(
         "--fail-on",
         envvar=_env("fail-on"),
-        help="Exit 1 when a domain's risk is at or above this level.",
+        help="Exit 1 when a domain's risk is at or above this level. [default: high]",
+    ),
+]
+FailOnUnknownOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--fail-on-unknown/--no-fail-on-unknown",
+        envvar=_env("fail-on-unknown"),
+        help="Also exit 1 when a domain's risk is unknown. [default: no]",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar=_env("config"),
+        dir_okay=False,
+        metavar="FILE",
+        help="Configuration file (.toml or .yml). Default: [tool.domain-guard] in "
+        "./pyproject.toml or ./.domain-guard.yml.",
     ),
 ]
 
@@ -169,14 +189,14 @@ ConcurrencyOption = Annotated[
     ),
 ]
 ExpiryWindowOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--expiry-window",
         envvar=_env("expiry-window"),
         min=0,
         max=3650,
         metavar="DAYS",
-        help="Report 'expiring-soon' when a registration expires within DAYS.",
+        help="Report 'expiring-soon' when a registration expires within DAYS. [default: 30]",
     ),
 ]
 
@@ -257,7 +277,9 @@ def scan(
             metavar="GLOB",
         ),
     ] = None,
-    fail_on: FailOnOption = FailOn.HIGH,
+    fail_on: FailOnOption = None,
+    fail_on_unknown: FailOnUnknownOption = None,
+    config: ConfigOption = None,
     offline: OfflineOption = False,
     rdap_bootstrap: RdapBootstrapOption = None,
     nameserver: NameserverOption = None,
@@ -268,18 +290,21 @@ def scan(
     timeout: TimeoutOption = 10.0,
     deadline: DeadlineOption = None,
     concurrency: ConcurrencyOption = 32,
-    expiry_window: ExpiryWindowOption = 30,
+    expiry_window: ExpiryWindowOption = None,
 ) -> None:
     """Scan project files and built distributions, and check every maintainer domain."""
+    from checker.domains import DomainClassifier
     from checker.scan import scan_paths
 
+    options = _configure(config, fail_on, fail_on_unknown, expiry_window, exclude)
     settings = _lookup_settings(
         offline=offline, rdap_bootstrap=rdap_bootstrap, nameserver=nameserver, no_dns=no_dns,
         whois_server=whois_server, cache_dir=cache_dir, no_cache=no_cache, timeout=timeout,
-        deadline=deadline, concurrency=concurrency, expiry_window=expiry_window,
+        deadline=deadline, concurrency=concurrency, expiry_window=options.expiry_window,
     )  # fmt: skip
     roots = paths or [Path(".")]
-    result = scan_paths(roots, exclude=exclude or ())
+    classifier = DomainClassifier(extra_providers=options.providers)
+    result = scan_paths(roots, exclude=options.exclude, classifier=classifier)
     report = _assess(
         result.contacts,
         list(result.errors),
@@ -287,8 +312,7 @@ def scan(
         files_scanned=result.files_scanned,
         roots=[p.as_posix() for p in roots],
     )
-    _emit(report, output_format, output)
-    raise typer.Exit(_exit_code(report, fail_on))
+    _finish(report, options, output_format, output)
 
 
 @app.command()
@@ -299,7 +323,9 @@ def domain(
     ],
     output_format: FormatOption = OutputFormat.TEXT,
     output: OutputOption = None,
-    fail_on: FailOnOption = FailOn.HIGH,
+    fail_on: FailOnOption = None,
+    fail_on_unknown: FailOnUnknownOption = None,
+    config: ConfigOption = None,
     offline: OfflineOption = False,
     rdap_bootstrap: RdapBootstrapOption = None,
     nameserver: NameserverOption = None,
@@ -310,20 +336,58 @@ def domain(
     timeout: TimeoutOption = 10.0,
     deadline: DeadlineOption = None,
     concurrency: ConcurrencyOption = 32,
-    expiry_window: ExpiryWindowOption = 30,
+    expiry_window: ExpiryWindowOption = None,
 ) -> None:
     """Check domain names or addresses directly."""
     from checker.arguments import contacts_from_arguments
+    from checker.domains import DomainClassifier
 
+    options = _configure(config, fail_on, fail_on_unknown, expiry_window, None)
     settings = _lookup_settings(
         offline=offline, rdap_bootstrap=rdap_bootstrap, nameserver=nameserver, no_dns=no_dns,
         whois_server=whois_server, cache_dir=cache_dir, no_cache=no_cache, timeout=timeout,
-        deadline=deadline, concurrency=concurrency, expiry_window=expiry_window,
+        deadline=deadline, concurrency=concurrency, expiry_window=options.expiry_window,
     )  # fmt: skip
-    contacts, errors = contacts_from_arguments(names)
+    classifier = DomainClassifier(extra_providers=options.providers)
+    contacts, errors = contacts_from_arguments(names, classifier)
     report = _assess(contacts, errors, settings, files_scanned=0, roots=[])
+    _finish(report, options, output_format, output)
+
+
+def _configure(
+    config: Path | None,
+    fail_on: FailOn | None,
+    fail_on_unknown: bool | None,
+    expiry_window: int | None,
+    exclude: list[str] | None,
+) -> Options:
+    """Merge the command line and environment (given) over the configuration file."""
+    from checker.config import ConfigError, load_config, merge
+
+    try:
+        file_config = load_config(Path("."), explicit=config)
+    except ConfigError as exc:
+        _usage_error(str(exc))
+    return merge(
+        file_config,
+        fail_on=fail_on.value if fail_on else None,
+        fail_on_unknown=fail_on_unknown,
+        expiry_window=expiry_window,
+        exclude=exclude or None,
+    )
+
+
+def _finish(
+    report: Report, options: Options, output_format: OutputFormat, output: Path | None
+) -> NoReturn:
+    """Apply ignores, write the report, and exit by the threshold."""
+    from checker.config import apply_ignores
+
+    report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
+    for warning in warnings:
+        typer.echo(f"domain-guard: warning: {warning}", err=True)
     _emit(report, output_format, output)
-    raise typer.Exit(_exit_code(report, fail_on))
+    raise typer.Exit(_exit_code(report, options))
 
 
 def _assess(
@@ -364,11 +428,14 @@ def _emit(report: Report, output_format: OutputFormat, output: Path | None) -> N
             _write(text_report.render(report), output)
 
 
-def _exit_code(report: Report, fail_on: FailOn) -> int:
+def _exit_code(report: Report, options: Options) -> int:
+    from checker.model import Risk
     from checker.settings import threshold
 
-    limit = threshold(fail_on.value)
+    limit = threshold(options.fail_on)
     if limit is not None and any(d.risk.at_least(limit) for d in report.domains):
+        return EXIT_FINDINGS
+    if options.fail_on_unknown and any(d.risk is Risk.UNKNOWN for d in report.domains):
         return EXIT_FINDINGS
     if report.errors:
         return EXIT_UNREADABLE

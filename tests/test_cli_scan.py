@@ -118,3 +118,49 @@ def test_version_option() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.startswith("domain-guard 0.")
+
+
+def test_config_file_sets_threshold_providers_excludes_and_ignores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n'
+        'authors = [{email = "a@corp-mail.net"}, {email = "b@old-domain.org"}]\n'
+        "[tool.domain-guard]\nproviders = ['corp-mail.net']\nexclude = ['vendored']\n"
+        "fail-on-unknown = true\n"
+        "[[tool.domain-guard.ignore]]\ndomain = 'old-domain.org'\n"
+        "reason = 'we own it via the parent company'\n"
+    )
+    (tmp_path / "vendored").mkdir()
+    (tmp_path / "vendored" / "setup.cfg").write_text("[metadata]\nauthor_email = v@vendored.org\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["scan", "--offline", "-f", "json"])
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, _schema())
+    assert [(c["email"], c["kind"]) for c in report["contacts"]] == [
+        ("a@corp-mail.net", "provider"),
+        ("b@old-domain.org", "lookup"),
+    ]
+    assert report["domains"] == []
+    (ignored,) = report["ignored"]
+    assert ignored["domain"] == "old-domain.org"
+    assert ignored["ignored_by"][0]["reason"] == "we own it via the parent company"
+    assert result.exit_code == 0
+    # the same unknown domain fails the run once it is no longer ignored
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nauthors = [{email = "b@old-domain.org"}]\n'
+        "[tool.domain-guard]\nfail-on-unknown = true\n"
+    )
+    assert runner.invoke(app, ["scan", "--offline"]).exit_code == 1
+    assert runner.invoke(app, ["scan", "--offline", "--no-fail-on-unknown"]).exit_code == 0
+
+
+def test_bad_config_is_a_usage_error_naming_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".domain-guard.yml").write_text("fail-on: high\nexpiry-windw: 3\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["scan", "--offline"])
+    assert result.exit_code == 2
+    assert ".domain-guard.yml:2" in result.stderr
+    assert "Traceback" not in result.output

@@ -75,6 +75,16 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
+def ignored_to_list(report: Report) -> list[dict[str, Any]]:
+    """Findings the configuration ignores, with the ignores that cover them."""
+    from checker.config import ignore_to_dict, ignored_domains
+
+    return [
+        {**domain_to_dict(item.result), "ignored_by": [ignore_to_dict(i) for i in item.ignores]}
+        for item in ignored_domains(report)
+    ]
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -84,6 +94,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "contacts": [contact_to_dict(c) for c in report.contacts],
         "domains": [domain_to_dict(d) for d in report.domains],
         "errors": [error_to_dict(e) for e in report.errors],
+        "ignored": ignored_to_list(report),
         "summary": summary(report),
     }
 

@@ -99,6 +99,14 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
                 f"{contact.note or 'not valid'}"
             )
         )
+    from checker.config import ignored_domains
+
+    for item in ignored_domains(report):
+        why = "; ".join(i.reason for i in item.ignores)
+        result = item.result
+        console.print(
+            Text(f"ignored by configuration: {result.domain} ({result.risk.value}): {why}")
+        )
     for error in report.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
         console.print(Text(f"error: {where}: {error.message}", style="red"))
