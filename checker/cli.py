@@ -42,6 +42,9 @@ app = typer.Typer(
 class OutputFormat(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
 
 
 class FailOn(str, enum.Enum):
@@ -415,10 +418,11 @@ def _assess(
 
 
 def _emit(report: Report, output_format: OutputFormat, output: Path | None) -> None:
-    if output_format is OutputFormat.JSON:
-        from checker.report import json as json_report
+    if output_format is not OutputFormat.TEXT:
+        from importlib import import_module
 
-        _write(json_report.render(report), output)
+        module = import_module(f"checker.report.{output_format.value}")
+        _write(module.render(report), output)
     else:
         from checker.report import text as text_report
 

@@ -164,3 +164,24 @@ def test_bad_config_is_a_usage_error_naming_file_and_line(
     assert result.exit_code == 2
     assert ".domain-guard.yml:2" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_every_format_is_reachable_from_the_command_line(project: Path) -> None:
+    schema = json.loads(
+        (Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json").read_text()
+    )
+    sarif = runner.invoke(app, ["scan", "--offline", "-f", "sarif"])
+    assert sarif.exit_code == 0
+    document = json.loads(sarif.stdout)
+    jsonschema.validate(document, schema)
+    (result,) = document["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == (
+        "pyproject.toml",
+        3,
+    )
+    markdown = runner.invoke(app, ["scan", "--offline", "-f", "markdown"])
+    assert "janedoe.dev" in markdown.stdout
+    assert "|" in markdown.stdout
+    github = runner.invoke(app, ["scan", "--offline", "-f", "github"])
+    assert "::notice file=pyproject.toml,line=3," in github.stdout

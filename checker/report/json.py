@@ -8,6 +8,7 @@ from typing import Any
 from checker import __version__
 from checker.codec import dns_to_dict, format_datetime, registration_to_dict
 from checker.model import RISK_ORDER, Contact, DomainResult, Report, ScanError
+from checker.report.escape import guard_json
 
 SCHEMA_VERSION = 1
 
@@ -101,4 +102,6 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 def render(report: Report) -> str:
     """The report as indented JSON text (non-ASCII kept as is)."""
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    # guard_json escapes "##[" and line separators inside strings without changing the
+    # decoded data, so a JSON report printed in an Actions log cannot forge a command.
+    return guard_json(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from checker import __version__
 from checker.model import Contact, ContactKind, Report, Risk
+from checker.report.escape import guard_output, one_line
 
 _STYLE = {
     Risk.CRITICAL: "bold white on red",
@@ -71,18 +72,21 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
                 if index:
                     reasons.append("\n")
                 reasons.append(f"{reason.code.value}: ", style="bold")
-                reasons.append(reason.message)
+                reasons.append(one_line(reason.message))
             if not result.reasons:
                 reasons.append("healthy")
             addresses = Text(
-                "\n".join(f"{c.email} ({_where(c)})" for c in by_domain.get(result.domain, [])[:5])
+                "\n".join(
+                    one_line(f"{c.email} ({_where(c)})")
+                    for c in by_domain.get(result.domain, [])[:5]
+                )
             )
             more = len(by_domain.get(result.domain, [])) - 5
             if more > 0:
                 addresses.append(f"\n… and {more} more")
             table.add_row(
                 Text(result.risk.value, style=_STYLE[result.risk]),
-                Text(result.domain),
+                Text(one_line(result.domain)),
                 reasons,
                 addresses,
             )
@@ -95,8 +99,10 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
     for contact in invalid:
         console.print(
             Text(
-                f"invalid address {contact.email} ({_where(contact)}): "
-                f"{contact.note or 'not valid'}"
+                one_line(
+                    f"invalid address {contact.email} ({_where(contact)}): "
+                    f"{contact.note or 'not valid'}"
+                )
             )
         )
     from checker.config import ignored_domains
@@ -105,18 +111,20 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
         why = "; ".join(i.reason for i in item.ignores)
         result = item.result
         console.print(
-            Text(f"ignored by configuration: {result.domain} ({result.risk.value}): {why}")
+            Text(
+                one_line(f"ignored by configuration: {result.domain} ({result.risk.value}): {why}")
+            )
         )
     for error in report.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
-        console.print(Text(f"error: {where}: {error.message}", style="red"))
+        console.print(Text(one_line(f"error: {where}: {error.message}"), style="red"))
     counts = ", ".join(
         f"{n} {risk.value}"
         for risk in (Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.LOW, Risk.UNKNOWN, Risk.NONE)
         if (n := sum(1 for d in report.domains if d.risk is risk))
     )
     console.print(Text(f"Summary: {counts or 'no domains to check'}."))
-    output = buffer.getvalue()
+    output = guard_output(buffer.getvalue())
     if stream is not None:
         stream.write(output)
     return output

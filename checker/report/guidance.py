@@ -1,0 +1,144 @@
+"""What each reason code means and what to do about it: the help text reports show.
+
+Shared by the SARIF rules and the Markdown "what to do" section, so the advice reads the
+same wherever it is shown. Trusted, static text: it never holds anything from outside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checker.model import ReasonCode, Risk
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Help for one reason code."""
+
+    name: str  # a CamelCase rule name, e.g. ``UnregisteredDomain``
+    title: str  # one short sentence
+    meaning: str  # what the code says about the domain
+    action: str  # what the maintainer should do
+
+
+_TAKE_BACK = (
+    "Change the address in the package metadata (pyproject.toml, setup.cfg, setup.py) and on "
+    "the package index account to one at a domain you control, and publish a release so the "
+    "published metadata changes too."
+)
+
+GUIDANCE: dict[ReasonCode, Guidance] = {
+    ReasonCode.UNREGISTERED: Guidance(
+        "UnregisteredDomain",
+        "The mail domain is not registered: anyone can register it.",
+        "The registry answered that it does not hold the name. Whoever registers it receives "
+        "the mail sent to these addresses, including password resets from the package index.",
+        "Register the domain again now if it is yours, or remove the address. " + _TAKE_BACK,
+    ),
+    ReasonCode.PENDING_DELETE: Guidance(
+        "DomainPendingDelete",
+        "The domain is about to be deleted and released for anyone to register.",
+        "The registry reports the status pending delete: the name drops within days and can "
+        "then be registered by anyone; drop-catching services watch for such names.",
+        "The owner cannot renew at this stage at most registries: plan for losing the name. "
+        + _TAKE_BACK,
+    ),
+    ReasonCode.REDEMPTION: Guidance(
+        "DomainInRedemption",
+        "The registration lapsed and is in its redemption period.",
+        "The domain expired and was deleted by the registrar; the last owner can still restore "
+        "it for a fee, after which it will be released to the public.",
+        "If the domain is yours, restore it through its registrar now. Otherwise: " + _TAKE_BACK,
+    ),
+    ReasonCode.EXPIRED: Guidance(
+        "DomainExpired",
+        "The registration's expiry date has passed.",
+        "The registry's expiry date is in the past. The name is in a grace period or about to "
+        "enter one, after which it can be registered by someone else.",
+        "Renew the domain now if it is yours. Otherwise: " + _TAKE_BACK,
+    ),
+    ReasonCode.AUTO_RENEW_GRACE: Guidance(
+        "DomainInAutoRenewGrace",
+        "The domain is in its auto-renew grace period.",
+        "The registry renewed the name automatically, but the registrar can still delete it if "
+        "the owner does not pay; it is one step from being released.",
+        "Pay the renewal at the registrar if the domain is yours. Otherwise: " + _TAKE_BACK,
+    ),
+    ReasonCode.ON_HOLD: Guidance(
+        "DomainOnHold",
+        "The domain is on hold and does not resolve.",
+        "A client or server hold takes the name out of DNS, so mail to it cannot be delivered; "
+        "holds often precede deletion for non-payment or abuse.",
+        "Ask the registrar why the domain is on hold and clear it. If you cannot: " + _TAKE_BACK,
+    ),
+    ReasonCode.RE_REGISTERED: Guidance(
+        "DomainReRegistered",
+        "The domain was registered again after the address was last in use.",
+        "The registration is newer than the last time the address is known to have been used, "
+        "so the name may now belong to someone else.",
+        "Check who holds the domain now. If it is not the maintainer: " + _TAKE_BACK,
+    ),
+    ReasonCode.EXPIRING_SOON: Guidance(
+        "DomainExpiringSoon",
+        "The registration expires soon.",
+        "The registry's expiry date is within the expiry window (--expiry-window).",
+        "Renew the domain, or turn on auto-renewal at the registrar. If the domain is no longer "
+        "wanted: " + _TAKE_BACK,
+    ),
+    ReasonCode.PARKED: Guidance(
+        "DomainParked",
+        "The domain's nameservers are at a parking or aftermarket service.",
+        "Parked names are often for sale or already sold: the holder may not be the maintainer.",
+        "Check who holds the domain. If it is not the maintainer: " + _TAKE_BACK,
+    ),
+    ReasonCode.INACTIVE: Guidance(
+        "DomainInactive",
+        "The domain is registered but not delegated in DNS.",
+        "Without nameservers the domain does not resolve, so mail to it cannot be delivered; "
+        "this often means it is no longer maintained.",
+        "Restore the domain's nameservers, or replace the address. " + _TAKE_BACK,
+    ),
+    ReasonCode.NO_MAIL_ROUTE: Guidance(
+        "NoMailRoute",
+        "Mail to the address cannot be delivered.",
+        "The mail domain has no MX record and no address record, so nobody receives the mail "
+        "sent to it, and a lapse would go unnoticed.",
+        "Add MX records for the domain, or replace the address with one that receives mail.",
+    ),
+    ReasonCode.LOOKUP_FAILED: Guidance(
+        "LookupFailed",
+        "The registration could not be checked.",
+        "No authoritative, parsed answer was had (a timeout, an error status, a rate limit or a "
+        "malformed answer), so the domain's state is unknown: it may be anything up to "
+        "unregistered.",
+        "Run the check again later, or check the domain by hand with the registry's RDAP or "
+        "WHOIS service. Fail the build on it with --fail-on-unknown.",
+    ),
+    ReasonCode.UNSUPPORTED_TLD: Guidance(
+        "UnsupportedTld",
+        "No registration service is known for the domain's top-level domain.",
+        "The TLD has no RDAP service in the IANA bootstrap and no known WHOIS server, so the "
+        "domain's state is unknown.",
+        "Check the domain by hand at the TLD's registry, or pass --whois-server TLD=HOST.",
+    ),
+    ReasonCode.OFFLINE: Guidance(
+        "NotCheckedOffline",
+        "The domain was not checked: the run was offline.",
+        "--offline forbids network lookups and nothing was cached for the domain, so its state "
+        "is unknown.",
+        "Run domain-guard without --offline to check it.",
+    ),
+}
+
+#: SARIF ``security-severity`` per risk (GitHub's CVSS-like scale).
+SECURITY_SEVERITY: dict[Risk, str] = {
+    Risk.CRITICAL: "9.5",
+    Risk.HIGH: "8.0",
+    Risk.MEDIUM: "5.5",
+    Risk.LOW: "3.0",
+}
+
+
+def guidance(code: ReasonCode) -> Guidance:
+    """The help for ``code``."""
+    return GUIDANCE[code]
