@@ -16,10 +16,10 @@ MAX_FIELD_CHARS = 64 * 1024
 
 # Character classes are written as negations of ASCII ranges so that every non-ASCII
 # character is admitted (RFC 6531, IDNs) without compiling huge Unicode ranges at start-up.
-_ATEXT = r"[^\x00-\x20\x7f()<>\[\]:;@\\,.\"]"  # RFC 5322 atext, plus non-ASCII
+_ATEXT = r"[^\s\x00-\x20\x7f()<>\[\]:;@\\,.\"]"  # RFC 5322 atext, plus non-ASCII
 _LOCAL = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
-_LDH = r"[^\x00-\x2c\x2e\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]"  # letters, digits, hyphen
-_LD = r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]"  # letters, digits
+_LDH = r"[^\s\x00-\x2c\x2e\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]"  # letters, digits, hyphen
+_LD = r"[^\s\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]"  # letters, digits
 _LABEL = rf"{_LD}(?:{_LDH}{{0,61}}{_LD})?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+\.?"
 _ADDRESS = re.compile(rf"(?<!{_ATEXT})(?<!\.)(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})(?!{_LDH})")
@@ -35,7 +35,10 @@ _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s*_dot_\s*|\s+DOT\s+|\.)"
 _OBF_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _OBF_LOCAL_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\.)"
 _OBFUSCATED = re.compile(
-    rf"(?<![\w.+\])}}>-])(?P<local>[A-Za-z0-9][\w+-]*(?:{_OBF_LOCAL_DOT}[\w+-]+)*?)(?P<at>{_AT})"
+    rf"(?<![\w.+\])}}>-])"
+    # Bounded repetitions: an unbounded lazy local part made the scan quadratic.
+    rf"(?P<local>[A-Za-z0-9][\w+-]{{0,63}}(?:{_OBF_LOCAL_DOT}[\w+-]{{1,63}}){{0,8}}?)"
+    rf"(?P<at>{_AT})"
     rf"(?P<domain>{_OBF_LABEL}(?:{_DOT}{_OBF_LABEL})+)(?![\w-])",
     re.IGNORECASE,
 )

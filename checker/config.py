@@ -674,15 +674,10 @@ def _domain(value: str, path: KeyPath, check: _Check) -> str:
 
 
 def _provider(value: str, path: KeyPath, check: _Check) -> str:
-    if value.endswith(".*"):
-        stem = value[:-2]
-        try:
-            label = to_a_label(stem)
-        except InvalidDomain as exc:
-            check.fail(path, f"not a valid name: {exc}")
-        if "." in label:
-            check.fail(path, "a wildcard provider is one label then .* (such as yahoo.*)")
-        return f"{label}.*"
+    if "*" in value:
+        # "live.*" would also match live.io or live.dev, which anyone may register, and
+        # addresses there would never be looked up: list each domain instead.
+        check.fail(path, "wildcards are not allowed: list each provider domain (e.g. yahoo.co.uk)")
     return _domain(value, path, check)
 
 

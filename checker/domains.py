@@ -43,7 +43,7 @@ def to_a_label(domain: str) -> str:
         encoded = idna.encode(name, uts46=True, transitional=False).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError) as exc:
         raise InvalidDomain(f"{domain!r}: {exc}") from None
-    return encoded.lower()
+    return encoded.lower().rstrip(".")  # "example.com。" maps to a trailing dot
 
 
 def _is_ldh(label: str) -> bool:
@@ -164,13 +164,9 @@ class DomainClassifier:
     def tld_exists(self, domain: str) -> bool:
         return _psl().publicsuffix(domain, accept_unknown=False) is not None
 
-    def _provider(self, domain: str, registrable: str) -> str | None:
+    def _provider(self, domain: str) -> str | None:
         for entry in self._providers:
-            if entry.endswith(".*"):
-                stem = entry[:-2]
-                if registrable.split(".", 1)[0] == stem:
-                    return entry
-            elif _matches(domain, entry):
+            if _matches(domain, entry):
                 return entry
         return None
 
@@ -210,7 +206,7 @@ class DomainClassifier:
                 None,
                 f"{domain} is a public suffix, not a registrable name",
             )
-        provider = self._provider(domain, registrable)
+        provider = self._provider(domain)
         if provider is not None:
             return Classification(
                 ContactKind.PROVIDER, domain, registrable, f"mail provider ({provider})"

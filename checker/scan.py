@@ -82,6 +82,11 @@ def scan_paths(
         except SourceError as exc:
             errors.append(ScanError(path=item.display, message=exc.message, line=exc.line))
             continue
+        except (Exception, RecursionError, MemoryError) as exc:
+            # A hostile file must cost only itself: report it and go on with the rest.
+            message = f"cannot read: {type(exc).__name__}"
+            errors.append(ScanError(path=item.display, message=message))
+            continue
         if extraction is not None:
             contacts.extend(build_contacts(extraction, classifier))
     return ScanResult(tuple(contacts), tuple(errors), files)

@@ -58,8 +58,9 @@ def test_users_extend_the_provider_list() -> None:
     classifier = DomainClassifier(extra_providers=["corp-mail.net"])
     assert classifier.classify("eu.corp-mail.net").kind is ContactKind.PROVIDER
     assert DomainClassifier().classify("eu.corp-mail.net").kind is ContactKind.LOOKUP
-    wildcard = DomainClassifier(extra_providers=["corp.*"])
-    assert wildcard.classify("mail.corp.co.uk").kind is ContactKind.PROVIDER
+    assert DomainClassifier(extra_providers=["corp.co.uk"]).classify("mail.corp.co.uk").kind is (
+        ContactKind.PROVIDER
+    )
 
 
 def test_prepared_icann_rules_answer_like_the_full_list() -> None:

@@ -113,25 +113,57 @@ def test_a_registrar_expiration_event_fills_a_missing_expiry_with_a_note() -> No
     )
 
 
-def test_odd_member_types_are_ignored_with_notes_not_errors() -> None:
+def test_odd_member_types_outside_statuses_and_dates_are_ignored() -> None:
     body = {
         "objectClassName": "domain",
         "ldhName": "x.test",
-        "status": "active",
-        "events": [5, {"eventAction": 7}, {"eventAction": "expiration", "eventDate": None}],
+        "status": ["active"],
+        "events": [5, {"eventAction": 7}, {"eventAction": "last changed", "eventDate": None}],
         "nameservers": ["ns1.x.test", {"ldhName": "NS2.X.TEST."}, {"ldhName": "bad name"}],
         "entities": {"roles": ["registrar"]},
         "links": "https://elsewhere/",
     }
     answer = _domain_answer(body, "x.test", "u")
     assert isinstance(answer, _Answer)
-    assert answer.registration.statuses == ()
+    assert answer.registration.statuses == ("active",)
     assert answer.registration.nameservers == ("ns2.x.test",)
     assert answer.registration.registrar is None
-    assert answer.registration.notes == (
-        "'status' is not an array; ignored",
-        "ignored unparseable expiration date (not text)",
-    )
+    assert answer.registration.notes == ("ignored unparseable last changed date (not text)",)
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        ({"status": "active"}, "'status' is not an array"),
+        ({"status": [{"value": "active"}]}, "a status that is not text"),
+        (
+            {"status": ["active"], "events": {"eventAction": "expiration"}},
+            "'events' is not an array",
+        ),
+        (
+            {
+                "status": ["active"],
+                "events": [{"eventAction": "expiration", "eventDate": "2026-06-31"}],
+            },
+            "unreadable expiration date '2026-06-31'",
+        ),
+        ({}, "no status, date, nameserver or registrar"),
+    ],
+)
+def test_unreadable_statuses_or_dates_make_the_answer_a_failure(
+    members: dict[str, Any], reason: str
+) -> None:
+    body = {"objectClassName": "domain", "ldhName": "x.test", **members}
+    answer = _domain_answer(body, "x.test", "u")
+    assert isinstance(answer, str)
+    assert reason in answer
+
+
+def test_hyphenated_statuses_are_recognised() -> None:
+    body = {"objectClassName": "domain", "ldhName": "x.test", "status": ["pending-delete"]}
+    answer = _domain_answer(body, "x.test", "u")
+    assert isinstance(answer, _Answer)
+    assert answer.registration.statuses == ("pending delete",)
 
 
 JSON = st.recursive(

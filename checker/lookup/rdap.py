@@ -101,7 +101,7 @@ def normalise_status(raw: object) -> str | None:
         return None
     if " " not in text:
         text = _CAMEL.sub(" ", text)
-    text = " ".join(text.replace("_", " ").lower().split())
+    text = " ".join(text.replace("_", " ").replace("-", " ").lower().split())
     return _EPP_TO_RDAP.get(text, text)
 
 
@@ -164,6 +164,7 @@ class _Dates:
     last_update: datetime | None = None
     reregistered: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # dates a verdict depends on
 
 
 def _later(current: datetime | None, new: datetime) -> datetime:
@@ -172,6 +173,7 @@ def _later(current: datetime | None, new: datetime) -> datetime:
 
 def _read_events(events: object) -> _Dates:
     dates = _Dates()
+    registrar_expiry_unreadable: str | None = None
     for event in _items(events):
         if not isinstance(event, dict):
             continue
@@ -192,7 +194,12 @@ def _read_events(events: object) -> _Dates:
         moment = parse_rdap_date(raw)
         if moment is None:
             shown = repr(_clean_text(raw, 60)) if isinstance(raw, str) else "(not text)"
-            dates.notes.append(f"ignored unparseable {action} date {shown}")
+            if action in ("registration", "expiration", "reregistration"):
+                dates.unreadable.append(f"unreadable {action} date {shown}")
+            else:
+                dates.notes.append(f"ignored unparseable {action} date {shown}")
+                if action == "registrar expiration":
+                    registrar_expiry_unreadable = f"unreadable {action} date {shown}"
             continue
         if action == "registration":
             dates.created = moment if dates.created is None else min(dates.created, moment)
@@ -206,6 +213,8 @@ def _read_events(events: object) -> _Dates:
             dates.last_update = _later(dates.last_update, moment)
         else:
             dates.reregistered = _later(dates.reregistered, moment)
+    if dates.expires is None and registrar_expiry_unreadable:
+        dates.unreadable.append(registrar_expiry_unreadable)  # it was the only expiry
     return dates
 
 
@@ -285,18 +294,25 @@ def _domain_answer(document: object, name: str, url: str) -> _Answer | str:
     if answered != name:
         shown = _clean_text(ldh, 80) if isinstance(ldh, str) else "no name"
         return f"answer is for {shown!r}, not {name!r}"
+    # A verdict rests on statuses and dates: an answer whose statuses or key dates cannot
+    # be read is no answer (never fail open), as in the WHOIS reader.
     notes: list[str] = []
     statuses: list[str] = []
     raw_status = document.get("status")
     if raw_status is not None and not isinstance(raw_status, list):
-        notes.append("'status' is not an array; ignored")
+        return "answer's 'status' is not an array"
     for raw in _items(raw_status):
         status = normalise_status(raw)
         if status is None:
-            notes.append("ignored a status that is not text")
-        elif status not in statuses:
+            return "answer has a status that is not text"
+        if status not in statuses:
             statuses.append(status)
-    dates = _read_events(document.get("events"))
+    raw_events = document.get("events")
+    if raw_events is not None and not isinstance(raw_events, list):
+        return "answer's 'events' is not an array"
+    dates = _read_events(raw_events)
+    if dates.unreadable:
+        return "answer has an " + "; ".join(dates.unreadable)
     notes.extend(dates.notes)
     nameservers: list[str] = []
     for server in _items(document.get("nameservers")):
@@ -307,6 +323,9 @@ def _domain_answer(document: object, name: str, url: str) -> _Answer | str:
     if expires is None and dates.registrar_expires is not None:
         expires = dates.registrar_expires
         notes.append(f"no expiration event; used registrar expiration {expires.isoformat()}")
+    registrar = _registrar_name(document.get("entities"))
+    if not (statuses or dates.created or expires or nameservers or registrar):
+        return "answer shows no status, date, nameserver or registrar"
     registration = Registration(
         registered=True,
         source=EvidenceSource.RDAP,
@@ -316,7 +335,7 @@ def _domain_answer(document: object, name: str, url: str) -> _Answer | str:
         expires=expires,
         updated=dates.updated or dates.last_update,
         reregistered=dates.reregistered,
-        registrar=_registrar_name(document.get("entities")),
+        registrar=registrar,
         nameservers=tuple(nameservers),
         notes=tuple(notes),
     )

@@ -128,9 +128,18 @@ class Assessor:
         async with self._dns_slots:
             return await self._dns.check(domain, mail_domains)
 
+    def _covers(self, cached: CachedEvidence, mail_domains: Sequence[str]) -> bool:
+        """Whether cached evidence answers every question this run would ask."""
+        if self._dns is None:
+            return True
+        routes = cached.dns.mail_routes if cached.dns is not None else None
+        return routes is not None and all(name in routes for name in mail_domains[:32])
+
     async def assess_one(self, domain: str, mail_domains: Sequence[str]) -> DomainResult:
         """The verdict on one registrable domain."""
         cached = self._cache.get(domain, self._now)
+        if cached is not None and not self._covers(cached, mail_domains):
+            cached = None  # e.g. written by a --no-dns run, or for other mail domains
         if cached is not None:
             self.stats.cache_hits += 1
             return self._judge(

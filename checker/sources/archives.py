@@ -6,8 +6,10 @@ bytes decompressed while looking for it, and the number of members walked past.
 
 from __future__ import annotations
 
+import lzma
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -90,7 +92,15 @@ def _from_zip(path: Path, wheel: bool) -> tuple[str, bytes] | None:
             _, best = min(ranked, key=lambda item: item[0])
             with archive.open(best) as stream:
                 return best.filename, _read_capped(stream, best.file_size, best.filename)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        NotImplementedError,
+        OSError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as exc:
         raise SourceError(f"unreadable zip archive: {exc}") from None
     except RuntimeError as exc:  # encrypted members
         raise SourceError(f"unreadable zip archive: {exc}") from None
@@ -106,6 +116,13 @@ def _from_tar(path: Path) -> tuple[str, bytes] | None:
                 for count, member in enumerate(archive, start=1):
                     if count > MAX_MEMBERS:
                         raise SourceError(f"archive has over {MAX_MEMBERS} members")
+                    # Checked before the member's data is read past: the stream offset
+                    # counts decompressed bytes, where the file budget counts compressed ones.
+                    if member.offset_data + member.size > MAX_DECOMPRESSED_BYTES:
+                        raise SourceError(
+                            "archive decompresses past "
+                            f"{MAX_DECOMPRESSED_BYTES // (1024 * 1024)} MiB before its metadata"
+                        )
                     rank = _metadata_rank(member.name, wheel=False)
                     if rank is None or not member.isfile():
                         continue
@@ -117,7 +134,7 @@ def _from_tar(path: Path) -> tuple[str, bytes] | None:
                     best = (rank, member.name, _read_capped(stream, member.size, member.name))
                     if rank == 0:
                         break
-        except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError) as exc:
             raise SourceError(f"unreadable tar archive: {exc}") from None
     return (best[1], best[2]) if best else None
 

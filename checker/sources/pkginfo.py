@@ -23,10 +23,14 @@ def parse_headers(text: str) -> dict[str, FieldText]:
         if current is not None and current in _WANTED and current not in headers:
             headers[current] = joined(current_lines, separator=" ")
 
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines() also breaks at \x0c, \x85 and U+2028, which
+    # appear inside values (a cp1252 "…" read as Latin-1 is \x85).
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
+        if line == "":
+            break  # a whitespace-only line is a continuation (distutils folds blank lines so)
         if not line.strip():
-            break
+            continue
         if line[0] in " \t":
             if current is None:
                 raise SourceError("continuation line before any header", number)

@@ -74,6 +74,8 @@ def parse_pyproject(text: str, path: str) -> Extraction:
     """Contacts of a pyproject.toml document."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise SourceError("invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_LINE.search(str(exc))
         if match:

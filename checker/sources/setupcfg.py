@@ -39,7 +39,7 @@ def read_metadata_section(text: str) -> dict[str, FieldText]:
             kept = [(t, n) for t, n in lines if t] or lines[:1]
             options[key] = joined(kept)
 
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip()
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", ";")):

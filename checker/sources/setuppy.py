@@ -10,6 +10,8 @@ from checker.sources.base import Extraction, FieldText, PersonFields, SourceErro
 
 _SETUP_NAMES = {"setup"}
 _MAX_DEPTH = 50
+_MAX_NODES = 10_000  # expressions resolved per file
+_MAX_VALUE = 64 * 1024  # characters of one resolved string
 _KEYWORDS = ("name", "version", "author", "author_email", "maintainer", "maintainer_email")
 
 
@@ -25,6 +27,8 @@ class _Value:
 
 class _Resolver:
     def __init__(self, tree: ast.Module) -> None:
+        self._memo: dict[int, _Value | None] = {}
+        self._budget = _MAX_NODES
         self.names: dict[str, ast.expr] = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -37,8 +41,21 @@ class _Resolver:
                 self.names[node.target.id] = node.value
 
     def string(self, node: ast.expr, depth: int = 0) -> _Value | None:
-        if depth > _MAX_DEPTH:
+        # Memoised per node, with a budget of nodes and a cap on lengths: "a = a + a"
+        # repeated 30 times would otherwise take exponential time and memory.
+        key = id(node)
+        if key in self._memo:
+            return self._memo[key]
+        self._budget -= 1
+        if depth > _MAX_DEPTH or self._budget < 0:
             return None
+        value = self._string(node, depth)
+        if value is not None and len(value.text) > _MAX_VALUE:
+            value = None
+        self._memo[key] = value
+        return value
+
+    def _string(self, node: ast.expr, depth: int) -> _Value | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return _Value(node.value, node.lineno)
         if isinstance(node, ast.Name) and node.id in self.names:
