@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from checker.addresses import ParsedAddress, parse_addresses, single_label_addresses
@@ -10,10 +11,16 @@ from checker.model import Contact, ContactKind, SourceRef
 from checker.sources.base import Extraction, FieldText, PersonFields
 
 
+def _find(text: str, needle: str) -> int:
+    """Where ``needle`` starts as a whole address (not inside ``jbob@`` for ``bob@``)."""
+    match = re.search(rf"(?<![\w.+-]){re.escape(needle)}", text)
+    return match.start() if match else -1
+
+
 def _located(field: FieldText, address: ParsedAddress) -> int | None:
-    offset = field.text.find(address.email) if not address.obfuscated else -1
+    offset = _find(field.text, address.email) if not address.obfuscated else -1
     if offset < 0:
-        offset = field.text.find(address.local)
+        offset = _find(field.text, address.local)
     return field.line_at(max(offset, 0))
 
 
@@ -47,7 +54,7 @@ def _person_addresses(person: PersonFields) -> list[tuple[ParsedAddress, int | N
 
 
 def _located_text(field: FieldText, text: str) -> int | None:
-    return field.line_at(max(field.text.find(text), 0))
+    return field.line_at(max(_find(field.text, text), 0))
 
 
 def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list[Contact]:

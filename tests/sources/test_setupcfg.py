@@ -33,3 +33,12 @@ def test_malformed_setup_cfg_names_the_line(tmp_path: Path) -> None:
     result = scan_one(tmp_path, "setup.cfg", "author_email = a@x.org\n[metadata]\n")
     assert [(e.path, e.line) for e in result.errors] == [("setup.cfg", 1)]
     assert result.contacts == ()
+
+
+def test_an_address_inside_a_longer_one_gets_its_own_line(tmp_path: Path) -> None:
+    text = "[metadata]\nauthor_email =\n    jbob@example-one.org,\n    bob@example-one.org\n"
+    result = scan_one(tmp_path, "setup.cfg", text)
+    assert [(c.email, c.source.line) for c in result.contacts] == [
+        ("jbob@example-one.org", 3),
+        ("bob@example-one.org", 4),
+    ]
