@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from checker.addresses import ParsedAddress, parse_addresses, single_label_addresses
@@ -13,8 +12,10 @@ from checker.sources.base import Extraction, FieldText, PersonFields
 
 def _find(text: str, needle: str) -> int:
     """Where ``needle`` starts as a whole address (not inside ``jbob@`` for ``bob@``)."""
-    match = re.search(rf"(?<![\w.+-]){re.escape(needle)}", text)
-    return match.start() if match else -1
+    offset = text.find(needle)
+    while offset > 0 and (text[offset - 1].isalnum() or text[offset - 1] in "._+-"):
+        offset = text.find(needle, offset + 1)
+    return offset
 
 
 def _located(field: FieldText, address: ParsedAddress) -> int | None:
