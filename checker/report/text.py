@@ -9,6 +9,7 @@ from typing import TextIO
 from checker import __version__
 from checker.model import Contact, ContactKind, Report, Risk
 from checker.report.escape import guard_output, one_line
+from checker.report.findings import where
 
 _STYLE = {
     Risk.CRITICAL: "bold white on red",
@@ -18,16 +19,6 @@ _STYLE = {
     Risk.NONE: "green",
     Risk.UNKNOWN: "magenta",
 }
-
-
-def _where(contact: Contact) -> str:
-    source = contact.source
-    place = source.path or source.package or source.kind.value
-    if source.member:
-        place += f"!{source.member}"
-    if source.line:
-        place += f":{source.line}"
-    return place
 
 
 def render(report: Report, stream: TextIO | None = None, *, color: bool | None = None) -> str:
@@ -77,7 +68,7 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
                 reasons.append("healthy")
             addresses = Text(
                 "\n".join(
-                    one_line(f"{c.email} ({_where(c)})")
+                    one_line(f"{c.email} ({where(c)})")
                     for c in by_domain.get(result.domain, [])[:5]
                 )
             )
@@ -100,7 +91,7 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
         console.print(
             Text(
                 one_line(
-                    f"invalid address {contact.email} ({_where(contact)}): "
+                    f"invalid address {contact.email} ({where(contact)}): "
                     f"{contact.note or 'not valid'}"
                 )
             )
@@ -116,8 +107,8 @@ def render(report: Report, stream: TextIO | None = None, *, color: bool | None =
             )
         )
     for error in report.errors:
-        where = f"{error.path}:{error.line}" if error.line else error.path
-        console.print(Text(one_line(f"error: {where}: {error.message}"), style="red"))
+        place = f"{error.path}:{error.line}" if error.line else error.path
+        console.print(Text(one_line(f"error: {place}: {error.message}"), style="red"))
     counts = ", ".join(
         f"{n} {risk.value}"
         for risk in (Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.LOW, Risk.UNKNOWN, Risk.NONE)
