@@ -247,8 +247,3 @@ def single_label_addresses(text: str | None) -> list[str]:
     if not text or "@" not in text:
         return []
     return [m.group(0) for m in _SINGLE_LABEL_ADDRESS.finditer(text[:MAX_FIELD_CHARS])]
-
-
-def has_address(text: str | None) -> bool:
-    """True when ``text`` carries at least one address (plain or obfuscated)."""
-    return bool(parse_addresses(text))

@@ -10,13 +10,10 @@ from checker.model import (
     Contact,
     ContactKind,
     DomainResult,
-    LookupFailure,
-    ReasonCode,
     Report,
     ScanError,
 )
 from checker.settings import LookupSettings
-from checker.verdict import judge
 
 #: Looks up registrable domains (each with its mail domains) and judges them.
 Assessor = Callable[[Mapping[str, Sequence[str]], LookupSettings], Awaitable[list[DomainResult]]]
@@ -29,21 +26,6 @@ def unique_domains(contacts: Sequence[Contact]) -> dict[str, list[str]]:
         if contact.kind is ContactKind.LOOKUP and contact.registrable_domain and contact.domain:
             domains[contact.registrable_domain].add(contact.domain)
     return {name: sorted(mail) for name, mail in sorted(domains.items())}
-
-
-def offline_results(domains: Mapping[str, Sequence[str]], now: datetime) -> list[DomainResult]:
-    """Every domain ``unknown`` with reason ``offline``: no lookup was allowed."""
-    return [
-        judge(
-            name,
-            registration=None,
-            failure=LookupFailure(
-                ReasonCode.OFFLINE, "offline mode: the registry was not asked about this domain"
-            ),
-            now=now,
-        )
-        for name in domains
-    ]
 
 
 def count_contacts(

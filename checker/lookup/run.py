@@ -86,13 +86,7 @@ async def assess_domains(
     cache: Cache,
     on_done: Callable[[DomainResult], None] | None = None,
 ) -> tuple[list[DomainResult], LookupStats]:
-    """Look every domain up as ``settings`` say and judge it."""
-    if settings.offline or not domains:
-        stats = LookupStats(domains=len(domains))
-        return (
-            offline_assessment(domains, cache, now=now, window_days=settings.expiry_window_days),
-            stats,
-        )
+    """Look every domain up online and judge it; offline runs stop in :func:`run_assessment`."""
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
     from checker.lookup.dns import DnsChecker
     from checker.lookup.http import HostLimiter, make_client
