@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
+from checker.lookup.dns import MAX_MAIL_DOMAINS
 from checker.lookup.stats import LookupStats
 from checker.model import (
     DnsInfo,
@@ -133,7 +134,9 @@ class Assessor:
         if self._dns is None:
             return True
         routes = cached.dns.mail_routes if cached.dns is not None else None
-        return routes is not None and all(name in routes for name in mail_domains[:32])
+        return routes is not None and all(
+            name in routes for name in mail_domains[:MAX_MAIL_DOMAINS]
+        )
 
     async def assess_one(self, domain: str, mail_domains: Sequence[str]) -> DomainResult:
         """The verdict on one registrable domain."""
