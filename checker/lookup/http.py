@@ -594,7 +594,7 @@ async def _send(
                 f"body of {int(declared)} bytes exceeds the {max_body} byte limit",
                 url,
             )
-        body = await _read_bounded(response, max_body)
+        body = await read_bounded(response, max_body)
         if isinstance(body, str):
             kind = FailureKind.OVERSIZE if "exceeds" in body else FailureKind.PROTOCOL
             return FetchFailure(kind, body, url)
@@ -603,7 +603,7 @@ async def _send(
         await response.aclose()
 
 
-async def _read_bounded(response: httpx.Response, max_body: int) -> bytes | str:
+async def read_bounded(response: httpx.Response, max_body: int) -> bytes | str:
     """The decoded body, or an error message when it is too large or undecodable."""
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     decoder: zlib._Decompress | None

@@ -94,9 +94,12 @@ def file_line(contact: Contact) -> int | None:
 
 
 def where(contact: Contact) -> str:
-    """Where an address was found, for people: ``path:line``, ``archive!member:line``."""
+    """Where an address was found, for people: ``path:line``, ``archive!member:line``,
+    ``owner/name:path:line`` in an organisation scan."""
     source = contact.source
     place = source.path or source.package or source.kind.value
+    if source.repository:
+        place = f"{source.repository}:{place}"
     if source.member:
         place += f"!{source.member}"
     if source.line:

@@ -28,6 +28,7 @@ MAX_ERRORS = 20
 #: The smallest size limit accepted: room for the fixed sections at their caps.
 MIN_BYTES = 128 * 1024
 TIMELINE_DAYS = 365
+TABLE_HEAD = ("| Risk | Domain | Reasons | Where |", "|---|---|---|---|")
 _MESSAGE_LIMIT = 300
 
 
@@ -41,7 +42,8 @@ def _address(contact: Contact) -> str:
     )
 
 
-def _row(finding: Finding) -> str:
+def table_row(finding: Finding) -> str:
+    """One findings-table row: risk, domain, reasons, where (untrusted text in code spans)."""
     result = finding.result
     reasons = "; ".join(
         f"{reason.code.value}: {code_span(reason.message, table=True, limit=_MESSAGE_LIMIT)}"
@@ -79,7 +81,8 @@ def _header(report: Report, found: list[Finding]) -> list[str]:
     return lines
 
 
-def _advice(found: list[Finding]) -> list[str]:
+def advice(found: list[Finding]) -> list[str]:
+    """A "What to do" section for the reason codes present in ``found``."""
     codes = {reason.code for finding in found for reason in finding.reasons}
     if not codes:
         return []
@@ -160,17 +163,17 @@ def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     found = findings(report)
     head = "\n".join(_header(report, found)) + "\n"
     tail = "\n".join(
-        [*_advice(found), *_timeline(report), *_errors(report), f"_domain-guard {__version__}_"]
+        [*advice(found), *_timeline(report), *_errors(report), f"_domain-guard {__version__}_"]
     )
     tail += "\n"
     table: list[str] = []
     if found:
-        table = ["| Risk | Domain | Reasons | Where |", "|---|---|---|---|"]
+        table = list(TABLE_HEAD)
         # Room for the note about left-out rows and the blank line after the table.
         budget = max_bytes - _size(head) - _size(tail) - 200
         budget -= sum(_size(line) + 1 for line in table)
         for index, finding in enumerate(found):
-            row = _row(finding)
+            row = table_row(finding)
             if _size(row) + 1 > budget:
                 left = len(found) - index
                 table.append("")

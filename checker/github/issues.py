@@ -1,0 +1,274 @@
+"""One GitHub issue per repository (or per organisation) for its at-risk domains.
+
+The issue is found again by listing the repository's issues with our label
+(``GET /repos/{owner}/{repo}/issues?labels=...&state=all``) and reading a hidden marker
+in the body; the search API is never used (it lags and is rate-limited harder). The
+marker carries a key (what the issue tracks) and a fingerprint of the findings, so:
+
+* findings and no issue: open one;
+* findings and a closed issue: reopen it, with a comment;
+* findings changed: rewrite the body and comment on what changed;
+* findings unchanged: leave the issue alone (no notification noise);
+* no findings and an open issue: comment and close it.
+
+Bodies and comments render every piece of outside text in code spans (no HTML, links or
+``@mentions`` from metadata or registries) and stay under GitHub's 65,536-character limit.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from checker import __version__
+from checker.github.client import GitHubClient
+from checker.model import DomainResult, Report, Risk
+from checker.report.escape import code_span, guard_output
+from checker.report.findings import Finding, contacts_by_domain
+from checker.report.markdown import TABLE_HEAD, advice, table_row
+
+#: GitHub refuses bodies over 65,536 characters; leave room for the fixed parts.
+MAX_BODY_CHARS = 60_000
+MAX_COMMENT_DOMAINS = 50
+_MARKER = re.compile(
+    r"<!-- domain-guard:issue key=([A-Za-z0-9._:/-]{1,200}) findings=([0-9a-f]{16}) -->"
+)
+_KEY = re.compile(r"^[A-Za-z0-9._:/-]{1,200}$")
+_LABEL = re.compile(r"^[^,\x00-\x1f]{1,50}$")
+
+
+class IssueAction(str, enum.Enum):
+    """What :func:`sync_issue` did."""
+
+    OPENED = "opened"
+    UPDATED = "updated"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    UNCHANGED = "unchanged"
+    NOTHING = "nothing"  # no findings and no open issue
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """The issue's number (if there is one) and what happened to it."""
+
+    action: IssueAction
+    number: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class _Existing:
+    number: int
+    open: bool
+    fingerprint: str
+    url: str | None
+
+
+def at_risk(
+    report: Report, limit: Risk | None, *, include_unknown: bool = False
+) -> list[DomainResult]:
+    """Domains at or above ``limit`` (medium when there is none), and unknown ones if asked."""
+    floor = limit or Risk.MEDIUM
+    return [
+        r
+        for r in report.domains
+        if r.risk.at_least(floor) or (include_unknown and r.risk is Risk.UNKNOWN)
+    ]
+
+
+def fingerprint(results: Sequence[DomainResult]) -> str:
+    """A stable digest of which domains are at risk and why (not of dates or messages)."""
+    parts = sorted(
+        f"{r.domain}|{r.risk.value}|{','.join(sorted({x.code.value for x in r.reasons}))}"
+        for r in results
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def marker(key: str, digest: str) -> str:
+    """The hidden line that identifies our issue and the findings it shows."""
+    if not _KEY.match(key):
+        raise ValueError(f"unusable issue key {key!r}")
+    return f"<!-- domain-guard:issue key={key} findings={digest} -->"
+
+
+def restrict(report: Report, repository: str) -> Report:
+    """The part of a report about one repository (an organisation scan's contacts)."""
+    contacts = tuple(c for c in report.contacts if c.source.repository == repository)
+    names = {c.registrable_domain for c in contacts}
+    domains = tuple(d for d in report.domains if d.domain in names)
+    errors = tuple(e for e in report.errors if e.path.startswith(f"{repository}:"))
+    return replace(report, contacts=contacts, domains=domains, errors=errors)
+
+
+def issue_title(count: int) -> str:
+    """The issue title for ``count`` at-risk domains."""
+    noun = "domain" if count == 1 else "domains"
+    return f"domain-guard: {count} maintainer e-mail {noun} at risk"
+
+
+def issue_body(report: Report, results: Sequence[DomainResult], key: str) -> str:
+    """Marker, findings table, what to do; at most :data:`MAX_BODY_CHARS` characters."""
+    grouped = contacts_by_domain(report)
+    found = [Finding(r, tuple(grouped.get(r.domain, ()))) for r in results]
+    found.sort(key=lambda f: (-f.result.risk.rank, f.result.domain))
+    head = [
+        marker(key, fingerprint(results)),
+        "## Maintainer e-mail domains at risk",
+        "",
+        f"domain-guard found **{len(found)} domain(s)** in package metadata that someone else "
+        "could register, or may already hold. Whoever controls a maintainer's e-mail domain can "
+        "reset that maintainer's package-index password.",
+        "",
+    ]
+    tail = [
+        *advice(found),
+        f"_Kept up to date by domain-guard {__version__} (checked "
+        f"{report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}): this issue is updated when the "
+        "findings change and closed when every domain is healthy._",
+    ]
+    budget = MAX_BODY_CHARS - sum(len(x) + 1 for x in (*head, *tail)) - 200
+    table = list(TABLE_HEAD)
+    budget -= sum(len(x) + 1 for x in table)
+    for index, finding in enumerate(found):
+        row = table_row(finding)
+        if len(row) + 1 > budget:
+            table += ["", f"**{len(found) - index} more not shown**; see the workflow's report."]
+            break
+        table.append(row)
+        budget -= len(row) + 1
+    return guard_output("\n".join([*head, *table, "", *tail]) + "\n")
+
+
+def _change_comment(before: set[str], after: Sequence[DomainResult], reopened: bool) -> str:
+    now = {r.domain for r in after}
+    lines = [
+        "domain-guard: the findings came back."
+        if reopened
+        else "domain-guard: the findings changed."
+    ]
+    for title, names in (
+        ("New", sorted(now - before)),
+        ("No longer at risk", sorted(before - now)),
+    ):
+        if names:
+            shown = ", ".join(code_span(n, limit=253) for n in names[:MAX_COMMENT_DOMAINS])
+            more = (
+                f" and {len(names) - MAX_COMMENT_DOMAINS} more"
+                if len(names) > MAX_COMMENT_DOMAINS
+                else ""
+            )
+            lines.append(f"- {title}: {shown}{more}")
+    if len(lines) == 1:
+        lines.append(
+            "- The same domains, with a different risk or reason: see the updated description."
+        )
+    return guard_output("\n".join(lines) + "\n")
+
+
+def _domains_in(body: str) -> set[str]:
+    # Table rows: "| risk | `domain` | ...". Only used to word the change comment.
+    found = set()
+    for line in body.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| ") and len(cells) > 2 and cells[1].startswith("`"):
+            found.add(cells[1].strip("` "))
+    return found
+
+
+async def find_issue(
+    client: GitHubClient, repo: str, label: str, key: str
+) -> tuple[_Existing, str] | None:
+    """Our issue in ``repo`` (the open one first, else the most recent), and its body."""
+    best: tuple[_Existing, str] | None = None
+    async for page in client.rest_pages(
+        f"repos/{repo}/issues",
+        {"labels": label, "state": "all", "sort": "created", "direction": "desc"},
+    ):
+        for item in page:
+            candidate = _parse_issue(item, key)
+            if candidate is None:
+                continue
+            existing = candidate[0]
+            if best is None or (existing.open and not best[0].open):
+                best = candidate
+            if existing.open:
+                return best
+    return best
+
+
+def _parse_issue(item: Any, key: str) -> tuple[_Existing, str] | None:
+    if not isinstance(item, dict) or "pull_request" in item:
+        return None
+    body, number = item.get("body"), item.get("number")
+    if not isinstance(body, str) or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    match = _MARKER.search(body[:500])
+    if match is None or match.group(1) != key:
+        return None
+    url = item.get("html_url")
+    existing = _Existing(
+        number, item.get("state") == "open", match.group(2), url if isinstance(url, str) else None
+    )
+    return existing, body
+
+
+async def sync_issue(
+    client: GitHubClient,
+    repo: str,
+    report: Report,
+    *,
+    label: str,
+    limit: Risk | None,
+    include_unknown: bool = False,
+    key: str = "repository",
+) -> IssueOutcome:
+    """Bring ``repo``'s domain-guard issue in line with ``report``. Raises GitHubError."""
+    if not _LABEL.match(label):
+        raise ValueError("an issue label is 1 to 50 characters, without commas")
+    results = at_risk(report, limit, include_unknown=include_unknown)
+    found = await find_issue(client, repo, label, key)
+    path = f"repos/{repo}/issues"
+    if not results:
+        if found is None or not found[0].open:
+            return IssueOutcome(IssueAction.NOTHING, found[0].number if found else None)
+        existing = found[0]
+        await client.rest(
+            "POST", f"{path}/{existing.number}/comments",
+            json_body={"body": "domain-guard: every domain is healthy now; closing."},
+        )  # fmt: skip
+        await client.rest(
+            "PATCH", f"{path}/{existing.number}",
+            json_body={"state": "closed", "state_reason": "completed"},
+        )  # fmt: skip
+        return IssueOutcome(IssueAction.CLOSED, existing.number, existing.url)
+    body = issue_body(report, results, key)
+    title = issue_title(len(results))
+    if found is None:
+        answer = await client.rest(
+            "POST", path, json_body={"title": title, "body": body, "labels": [label]}
+        )
+        number = answer.data.get("number") if isinstance(answer.data, dict) else None
+        url = answer.data.get("html_url") if isinstance(answer.data, dict) else None
+        return IssueOutcome(
+            IssueAction.OPENED,
+            number if isinstance(number, int) else None,
+            url if isinstance(url, str) else None,
+        )
+    existing, old_body = found
+    digest = fingerprint(results)
+    if existing.open and existing.fingerprint == digest:
+        return IssueOutcome(IssueAction.UNCHANGED, existing.number, existing.url)
+    update: dict[str, str] = {"title": title, "body": body}
+    if not existing.open:
+        update["state"] = "open"
+    await client.rest("PATCH", f"{path}/{existing.number}", json_body=update)
+    comment = _change_comment(_domains_in(old_body), results, reopened=not existing.open)
+    await client.rest("POST", f"{path}/{existing.number}/comments", json_body={"body": comment})
+    action = IssueAction.UPDATED if existing.open else IssueAction.REOPENED
+    return IssueOutcome(action, existing.number, existing.url)
