@@ -151,6 +151,9 @@ class SourceRef:
     version: str | None = None
     repository: str | None = None
     member: str | None = None  # the archive member the metadata was read from
+    # When the address was last known in use: the upload of the release that carries it,
+    # or the commit that added it to the file. Compared with the domain's registration.
+    uploaded: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,23 @@ def unique_domains(contacts: Sequence[Contact]) -> dict[str, list[str]]:
     return {name: sorted(mail) for name, mail in sorted(domains.items())}
 
 
+def last_used(contacts: Sequence[Contact]) -> dict[str, datetime]:
+    """Per registrable domain, the latest date any of its addresses is known in use.
+
+    A domain registered after that date changed hands since the address was published
+    (``re-registered``); contacts without a date do not count.
+    """
+    latest: dict[str, datetime] = {}
+    for contact in contacts:
+        when = contact.source.uploaded
+        domain = contact.registrable_domain
+        if contact.kind is not ContactKind.LOOKUP or domain is None or when is None:
+            continue
+        if domain not in latest or when > latest[domain]:
+            latest[domain] = when
+    return latest
+
+
 def count_contacts(
     results: Sequence[DomainResult], contacts: Sequence[Contact]
 ) -> list[DomainResult]:

@@ -45,9 +45,15 @@ def open_cache(settings: LookupSettings) -> Cache:
 
 
 def offline_assessment(
-    domains: Mapping[str, Sequence[str]], cache: Cache, *, now: datetime, window_days: int
+    domains: Mapping[str, Sequence[str]],
+    cache: Cache,
+    *,
+    now: datetime,
+    window_days: int,
+    last_used: Mapping[str, datetime] | None = None,
 ) -> list[DomainResult]:
     """Verdicts from cached evidence only; anything not cached is ``unknown`` (offline)."""
+    last_used = last_used or {}
     results = []
     for name in domains:
         cached = cache.get(name, now)
@@ -59,6 +65,7 @@ def offline_assessment(
                     dns=cached.dns,
                     now=now,
                     expiry_window_days=window_days,
+                    last_used=last_used.get(name),
                     checked_at=cached.checked_at,
                     cached=True,
                 )
@@ -85,6 +92,7 @@ async def assess_domains(
     now: datetime,
     cache: Cache,
     on_done: Callable[[DomainResult], None] | None = None,
+    last_used: Mapping[str, datetime] | None = None,
 ) -> tuple[list[DomainResult], LookupStats]:
     """Look every domain up online and judge it; offline runs stop in :func:`run_assessment`."""
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
@@ -130,6 +138,7 @@ async def assess_domains(
             concurrency=settings.concurrency,
             deadline=deadline,
             on_done=on_done,
+            last_used=last_used,
         )
         results = await assessor.assess(domains)
     return results, assessor.stats
@@ -141,15 +150,24 @@ def run_assessment(
     *,
     now: datetime,
     progress: bool | None = None,
+    last_used: Mapping[str, datetime] | None = None,
 ) -> tuple[list[DomainResult], LookupStats, list[str]]:
-    """Synchronous entry point; shows a progress bar on a terminal for long runs."""
+    """Synchronous entry point; shows a progress bar on a terminal for long runs.
+
+    ``last_used`` maps a registrable domain to the latest date its addresses are known
+    in use (see :func:`checker.pipeline.last_used`), for the ``re-registered`` check.
+    """
     cache = open_cache(settings)
     warnings = list(cache.warnings)
     try:
         if settings.offline or not domains:
             # No event loop needed: keeps asyncio out of offline start-up.
             results = offline_assessment(
-                domains, cache, now=now, window_days=settings.expiry_window_days
+                domains,
+                cache,
+                now=now,
+                window_days=settings.expiry_window_days,
+                last_used=last_used,
             )
             return results, LookupStats(domains=len(domains)), warnings
         import asyncio
@@ -167,10 +185,13 @@ def run_assessment(
                         now=now,
                         cache=cache,
                         on_done=lambda _: bar.advance(task),
+                        last_used=last_used,
                     )
                 )
         else:
-            results, stats = asyncio.run(assess_domains(domains, settings, now=now, cache=cache))
+            results, stats = asyncio.run(
+                assess_domains(domains, settings, now=now, cache=cache, last_used=last_used)
+            )
     finally:
         warnings.extend(w for w in cache.warnings if w not in warnings)
         cache.close()

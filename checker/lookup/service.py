@@ -64,6 +64,7 @@ class Assessor:
         concurrency: int = 32,
         deadline: float | None = None,
         on_done: Callable[[DomainResult], None] | None = None,
+        last_used: Mapping[str, datetime] | None = None,
     ) -> None:
         self._sources = sources
         self._dns = dns
@@ -75,6 +76,7 @@ class Assessor:
         self._dns_slots = asyncio.Semaphore(max(1, concurrency))
         self._deadline = deadline
         self._on_done = on_done
+        self._last_used = dict(last_used or {})
         self.stats = LookupStats()
 
     def _judge(
@@ -94,6 +96,7 @@ class Assessor:
             dns=dns,
             now=self._now,
             expiry_window_days=self._window,
+            last_used=self._last_used.get(domain),
             checked_at=checked_at,
             cached=cached,
         )
