@@ -1,0 +1,581 @@
+"""Organisation-wide scans: every repository's metadata files at HEAD, read over GraphQL.
+
+:func:`discover` pages through an organisation's repositories, 100 per GraphQL query, and
+reads ``pyproject.toml``, ``setup.cfg``, ``setup.py`` and ``PKG-INFO`` at each HEAD in
+the same query: 1,000 repositories take 10 requests. Only a blob GitHub truncated is
+fetched again, over REST contents at the same commit, with the usual size cap.
+:func:`scan_org` turns the texts into contacts with the ordinary parsers.
+
+Nothing is trusted: repository names must look like GitHub names before they are used in
+a URL, a file that GitHub could not read (a field error) is reported as unreadable rather
+than taken as absent, and any answer that does not have the expected shape is an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from checker.contacts import build_contacts
+from checker.domains import DomainClassifier
+from checker.github.client import MAX_GRAPHQL_BODY, GitHubClient, GitHubError
+from checker.github.issues import IssueOutcome, restrict, sync_issue
+from checker.github.queries import (
+    ORGANIZATION_REPOSITORIES,
+    PAGE_SIZE,
+    REPOSITORY_FILES,
+    USER_REPOSITORIES,
+)
+from checker.model import Contact, Report, Risk, ScanError, SourceKind
+from checker.report.escape import one_line
+from checker.sources.base import MAX_METADATA_BYTES, Extraction, SourceError, decode_text
+from checker.sources.pkginfo import parse_pkg_info
+from checker.sources.pyproject import parse_pyproject
+from checker.sources.setupcfg import parse_setup_cfg
+from checker.sources.setuppy import parse_setup_py
+
+#: GitHub logins: alphanumerics and single inner hyphens, at most 39 characters.
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_OID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+#: REST fallbacks in flight at once (well under GitHub's 100).
+FALLBACK_CONCURRENCY = 8
+#: Pages followed before giving up: 100,000 repositories.
+MAX_PAGES = 1000
+_RATE_RETRIES = 3
+
+_PARSERS: dict[str, Callable[[str, str], Extraction]] = {
+    "pyproject.toml": parse_pyproject,
+    "setup.cfg": parse_setup_cfg,
+    "setup.py": parse_setup_py,
+    "PKG-INFO": lambda text, path: parse_pkg_info(text, path, SourceKind.PKG_INFO),
+}
+assert set(_PARSERS) == {path for _, path in REPOSITORY_FILES}
+
+
+class OrgError(Exception):
+    """The organisation could not be listed; no report can be trusted."""
+
+
+class OrgNotFound(OrgError):
+    """Neither an organisation nor a user of that login is visible to the token."""
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A metadata file at HEAD as GraphQL returned it. ``error`` when it could not be read."""
+
+    path: str
+    text: str | None
+    truncated: bool = False
+    binary: bool = False
+    byte_size: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Repository:
+    """One repository: ``head`` is the commit HEAD names, None for an empty repository."""
+
+    name_with_owner: str
+    archived: bool
+    fork: bool
+    head: str | None
+    files: tuple[RepoFile, ...]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """GraphQL points: what the last query cost and what remains until ``reset_at``."""
+
+    cost: int
+    remaining: int
+    reset_at: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The repositories of one owner that are to be scanned, and how they were found."""
+
+    login: str
+    owner_type: str  # "organization" or "user"
+    repositories: tuple[Repository, ...]
+    skipped_archived: int
+    skipped_forks: int
+    skipped_filter: int
+    graphql_requests: int
+    rate_limit: RateLimit | None
+
+
+@dataclass(frozen=True)
+class OrgScanResult:
+    """Contacts (each with ``source.repository``), unreadable files, and the discovery."""
+
+    contacts: tuple[Contact, ...]
+    errors: tuple[ScanError, ...]
+    files_scanned: int
+    discovery: Discovery
+    rest_fallbacks: int
+
+
+def valid_login(login: str) -> bool:
+    """Whether ``login`` can be a GitHub organisation or user name."""
+    return bool(_LOGIN.match(login))
+
+
+def matches_filter(name_with_owner: str, patterns: Sequence[str]) -> bool:
+    """True when no pattern is given or one glob matches, ignoring case as GitHub does.
+
+    A glob with a ``/`` is matched against ``owner/name``, any other against the name."""
+    if not patterns:
+        return True
+    full = name_with_owner.lower()
+    name = full.split("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(full if "/" in p else name, p.lower()) for p in patterns)
+
+
+# --- discovery -------------------------------------------------------------------------
+
+
+async def discover(
+    client: GitHubClient,
+    login: str,
+    *,
+    include_archived: bool = False,
+    include_forks: bool = False,
+    repo_filter: Sequence[str] = (),
+    page_size: int = PAGE_SIZE,
+    rate_backoff: float = 60.0,
+) -> Discovery:
+    """List ``login``'s repositories with their metadata files, a page per query.
+
+    ``login`` is tried as an organisation, then as a user (only repositories it owns).
+    Raises :class:`OrgNotFound` when it is neither, :class:`OrgError` on any answer
+    that cannot be trusted, and lets :class:`GitHubError` through."""
+    if not valid_login(login):
+        raise OrgError(f"not a GitHub organisation or user name: {one_line(login, 60)}")
+    variables: dict[str, Any] = {
+        "login": login,
+        "cursor": None,
+        "pageSize": max(1, min(page_size, PAGE_SIZE)),
+        # None asks GitHub for both; the flags are checked again below.
+        "isArchived": None if include_archived else False,
+        "isFork": None if include_forks else False,
+    }
+    requests = 0
+    owner_type = "organization"
+    query = ORGANIZATION_REPOSITORIES
+    repositories: list[Repository] = []
+    skipped = {"archived": 0, "forks": 0, "filter": 0}
+    rate: RateLimit | None = None
+    seen_cursors: set[str] = set()
+    for page_number in range(MAX_PAGES):
+        data, errors, sent = await _graphql(client, query, variables, rate_backoff)
+        requests += sent
+        rate = _rate_limit(data.get("rateLimit")) or rate
+        owner = data.get("owner")
+        if owner is None and page_number == 0 and _only_not_found(errors):
+            # Not an organisation: perhaps a user account.
+            owner_type, query = "user", USER_REPOSITORIES
+            continue
+        if owner is None:
+            if owner_type == "user" and _only_not_found(errors):
+                raise OrgNotFound(
+                    f"no GitHub organisation or user named {login!r} is visible with this token"
+                )
+            raise OrgError(f"GitHub did not list {login!r}: {_describe(client, errors)}")
+        connection = _mapping(owner.get("repositories"), "repositories")
+        nodes = connection.get("nodes")
+        if not isinstance(nodes, list):
+            raise OrgError("GitHub answered without a repository list")
+        node_errors = _errors_by_node(client, errors)
+        for index, node in enumerate(nodes):
+            repo = _repository(node, login, node_errors.get(index, {}))
+            if repo.archived and not include_archived:
+                skipped["archived"] += 1
+            elif repo.fork and not include_forks:
+                skipped["forks"] += 1
+            elif not matches_filter(repo.name_with_owner, repo_filter):
+                skipped["filter"] += 1
+            else:
+                repositories.append(repo)
+        page = _mapping(connection.get("pageInfo"), "pageInfo")
+        if page.get("hasNextPage") is not True:
+            break
+        cursor = page.get("endCursor")
+        if not isinstance(cursor, str) or not cursor or cursor in seen_cursors:
+            raise OrgError("GitHub's repository pages do not advance; stopped")
+        seen_cursors.add(cursor)
+        variables["cursor"] = cursor
+    else:
+        raise OrgError(f"more than {MAX_PAGES} pages of repositories; stopped")
+    return Discovery(
+        login=login,
+        owner_type=owner_type,
+        repositories=tuple(repositories),
+        skipped_archived=skipped["archived"],
+        skipped_forks=skipped["forks"],
+        skipped_filter=skipped["filter"],
+        graphql_requests=requests,
+        rate_limit=rate,
+    )
+
+
+async def _graphql(
+    client: GitHubClient, query: str, variables: dict[str, Any], backoff: float
+) -> tuple[dict[str, Any], list[Any], int]:
+    """``data``, ``errors`` and the requests sent for one query.
+
+    Sent through :meth:`GitHubClient.rest` rather than ``graphql`` because a partial
+    answer's field errors matter here: a file GitHub failed to read is null in ``data``
+    just like a missing one, and only ``errors`` tells them apart."""
+    payload = {"query": query, "variables": variables}
+    for attempt in range(_RATE_RETRIES + 1):
+        client.graphql_requests += 1
+        answer = await client.rest(
+            "POST", client.endpoints.graphql_url, json_body=payload,
+            accept="application/json", max_body=MAX_GRAPHQL_BODY,
+        )  # fmt: skip
+        body = answer.data
+        if not isinstance(body, dict):
+            raise OrgError("GitHub GraphQL answered with something other than an object")
+        errors = body.get("errors") or []
+        if not isinstance(errors, list):
+            raise OrgError("GitHub GraphQL answered with an unreadable error list")
+        if any(isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors):
+            if attempt == _RATE_RETRIES:
+                raise OrgError("GitHub's GraphQL rate limit persisted; try again later")
+            # The client waits for x-ratelimit-reset on its own when the headers say
+            # nothing remains; this covers answers without them.
+            await asyncio.sleep(backoff * 2**attempt)
+            continue
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise OrgError(f"GitHub GraphQL error: {_describe(client, errors)}")
+        return data, errors, attempt + 1
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise OrgError(f"GitHub's answer has no readable {what}")
+    return value
+
+
+def _rate_limit(value: Any) -> RateLimit | None:
+    if not isinstance(value, dict):
+        return None
+    cost, remaining, reset = value.get("cost"), value.get("remaining"), value.get("resetAt")
+    if isinstance(cost, int) and isinstance(remaining, int) and isinstance(reset, str):
+        return RateLimit(cost, remaining, one_line(reset, 40))
+    return None
+
+
+def _only_not_found(errors: list[Any]) -> bool:
+    return bool(errors) and all(
+        isinstance(e, dict) and e.get("type") == "NOT_FOUND" and e.get("path") == ["owner"]
+        for e in errors
+    )
+
+
+def _describe(client: GitHubClient, errors: list[Any]) -> str:
+    messages = [str(e.get("message", "")) for e in errors[:3] if isinstance(e, dict)]
+    text = "; ".join(m for m in messages if m) or "no data and no error message"
+    return client.redact(one_line(text, 200))
+
+
+def _errors_by_node(client: GitHubClient, errors: list[Any]) -> dict[int, dict[str, str]]:
+    """Field errors inside ``owner.repositories.nodes``: node index -> field -> message.
+
+    Any other error in an answer that has data means the page cannot be trusted."""
+    found: dict[int, dict[str, str]] = {}
+    for error in errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if (
+            isinstance(path, list)
+            and len(path) >= 4
+            and path[:3] == ["owner", "repositories", "nodes"]
+            and isinstance(path[3], int)
+        ):
+            field = str(path[4]) if len(path) > 4 else ""
+            found.setdefault(path[3], {})[field] = _describe(client, [error])
+        else:
+            raise OrgError(f"GitHub GraphQL error: {_describe(client, [error])}")
+    return found
+
+
+def _repository(node: Any, login: str, errors: dict[str, str]) -> Repository:
+    node = _mapping(node, "repository")
+    name_with_owner = node.get("nameWithOwner")
+    if not isinstance(name_with_owner, str):
+        raise OrgError("GitHub listed a repository without a name")
+    owner, _, name = name_with_owner.partition("/")
+    if owner.lower() != login.lower() or not _REPO_NAME.match(name) or name in (".", ".."):
+        raise OrgError(f"GitHub listed an unexpected repository: {one_line(name_with_owner, 120)}")
+    whole = [message for field, message in errors.items() if field not in _ALIASES]
+    if whole:
+        raise OrgError(f"GitHub could not read {name_with_owner}: {whole[0]}")
+    ref = node.get("defaultBranchRef")
+    target = ref.get("target") if isinstance(ref, dict) else None
+    head = target.get("oid") if isinstance(target, dict) else None
+    if head is not None and not (isinstance(head, str) and _OID.match(head)):
+        raise OrgError(f"GitHub gave {name_with_owner} an unreadable HEAD commit")
+    files: list[RepoFile] = []
+    for alias, path in REPOSITORY_FILES:
+        if alias in errors:
+            files.append(RepoFile(path, None, error=f"GitHub could not read it: {errors[alias]}"))
+            continue
+        blob = node.get(alias)
+        if blob is None or blob == {}:
+            # No such file at HEAD (or an empty repository); ``{}`` is an object that is
+            # not a blob (a directory or submodule of that name): no file to read either.
+            continue
+        files.append(_blob(path, blob))
+    return Repository(
+        name_with_owner=name_with_owner,
+        archived=node.get("isArchived") is True,
+        fork=node.get("isFork") is True,
+        head=head,
+        files=tuple(files),
+    )
+
+
+_ALIASES = frozenset(alias for alias, _ in REPOSITORY_FILES)
+
+
+def _blob(path: str, blob: Any) -> RepoFile:
+    if not isinstance(blob, dict) or not isinstance(blob.get("isTruncated"), bool):
+        return RepoFile(path, None, error="GitHub returned an unreadable blob")
+    text, size = blob.get("text"), blob.get("byteSize")
+    size = size if isinstance(size, int) and size >= 0 else 0
+    if blob.get("isBinary") is True or text is None:
+        return RepoFile(path, None, binary=True, byte_size=size)
+    if not isinstance(text, str):
+        return RepoFile(path, None, error="GitHub returned an unreadable blob")
+    return RepoFile(path, text, truncated=blob.get("isTruncated") is True, byte_size=size)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+async def scan_org(
+    client: GitHubClient,
+    login: str,
+    *,
+    include_archived: bool = False,
+    include_forks: bool = False,
+    repo_filter: Sequence[str] = (),
+    classifier: DomainClassifier | None = None,
+    page_size: int = PAGE_SIZE,
+    rate_backoff: float = 60.0,
+) -> OrgScanResult:
+    """Every contact in the metadata files at HEAD of ``login``'s repositories."""
+    classifier = classifier or DomainClassifier()
+    discovery = await discover(
+        client, login, include_archived=include_archived, include_forks=include_forks,
+        repo_filter=repo_filter, page_size=page_size, rate_backoff=rate_backoff,
+    )  # fmt: skip
+    gate = asyncio.Semaphore(FALLBACK_CONCURRENCY)
+    jobs: list[Awaitable[tuple[list[Contact], ScanError | None]]] = []
+    fallbacks = sum(1 for r in discovery.repositories for f in r.files if _needs_fallback(f))
+    for repo in discovery.repositories:
+        for item in repo.files:
+            jobs.append(_read(client, gate, repo, item, classifier))
+    contacts: list[Contact] = []
+    errors: list[ScanError] = []
+    for found, error in await asyncio.gather(*jobs):
+        contacts.extend(found)
+        if error is not None:
+            errors.append(error)
+    return OrgScanResult(tuple(contacts), tuple(errors), len(jobs), discovery, fallbacks)
+
+
+def _needs_fallback(item: RepoFile) -> bool:
+    return item.error is None and item.truncated and item.byte_size <= MAX_METADATA_BYTES
+
+
+async def _read(
+    client: GitHubClient,
+    gate: asyncio.Semaphore,
+    repo: Repository,
+    item: RepoFile,
+    classifier: DomainClassifier,
+) -> tuple[list[Contact], ScanError | None]:
+    where = f"{repo.name_with_owner}:{item.path}"
+    try:
+        text = await _text(client, gate, repo, item)
+        if "\x00" in text:
+            raise SourceError("binary content (NUL bytes) in a text metadata file")
+        extraction = _PARSERS[item.path](text, item.path)
+    except SourceError as exc:
+        return [], ScanError(path=where, message=exc.message, line=exc.line)
+    except GitHubError as exc:
+        return [], ScanError(path=where, message=client.redact(exc.message))
+    except (Exception, RecursionError, MemoryError) as exc:
+        # A hostile file must cost only itself, as in a local scan.
+        return [], ScanError(path=where, message=f"cannot read: {type(exc).__name__}")
+    found = build_contacts(extraction, classifier)
+    return [
+        replace(c, source=replace(c.source, repository=repo.name_with_owner)) for c in found
+    ], None
+
+
+async def _text(
+    client: GitHubClient, gate: asyncio.Semaphore, repo: Repository, item: RepoFile
+) -> str:
+    if item.error is not None:
+        raise SourceError(item.error)
+    if item.binary:
+        raise SourceError("binary content in a text metadata file")
+    if item.byte_size > MAX_METADATA_BYTES:
+        raise SourceError(f"file is over the {MAX_METADATA_BYTES} byte cap")
+    if not item.truncated:
+        assert item.text is not None
+        return item.text
+    if repo.head is None:
+        raise SourceError("GitHub truncated the file and the repository has no HEAD commit")
+    async with gate:
+        answer = await client.rest(
+            "GET", f"repos/{repo.name_with_owner}/contents/{item.path}",
+            params={"ref": repo.head}, accept="application/vnd.github.raw+json",
+            max_body=MAX_METADATA_BYTES,
+        )  # fmt: skip
+    if not isinstance(answer.data, bytes):
+        raise SourceError("GitHub returned no file content")
+    return decode_text(answer.data)
+
+
+# --- issues ----------------------------------------------------------------------------
+
+#: Issue lookups and updates in flight at once (the client serialises the writes).
+ISSUE_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What happened to one repository's issue: an outcome, or the error that stopped it."""
+
+    repository: str
+    outcome: IssueOutcome | None
+    error: GitHubError | None = None
+
+
+async def sync_org_issues(
+    client: GitHubClient,
+    report: Report,
+    discovery: Discovery,
+    *,
+    label: str,
+    limit: Risk | None,
+    include_unknown: bool = False,
+    issue_repo: str | None = None,
+) -> list[IssueResult]:
+    """Keep the issues of an organisation scan, with the Action's lifecycle and dedupe.
+
+    With ``issue_repo``, one tracking issue for the whole organisation lives there (keyed
+    by the organisation). Otherwise every scanned repository that is not archived gets
+    its own issue for its own findings: opened or updated when it has some, closed when
+    they are gone (which is why repositories without findings are checked too)."""
+    # Archived repositories are read-only on GitHub: no issue can be opened there.
+    names = [r.name_with_owner for r in discovery.repositories if not r.archived]
+    return await sync_report_issues(
+        client, report, names, label=label, limit=limit, include_unknown=include_unknown,
+        issue_repo=issue_repo, key=org_issue_key(discovery.login),
+    )  # fmt: skip
+
+
+def org_issue_key(login: str) -> str:
+    """The key of an organisation's tracking issue (``--issue-repo``)."""
+    return f"organization:{login.lower()}"
+
+
+#: An ``org`` report's root: ``github:LOGIN``.
+ROOT_PREFIX = "github:"
+
+
+def report_logins(report: Report) -> tuple[str, ...] | None:
+    """The owners an ``org`` report covers (from its ``github:LOGIN`` roots), each once.
+
+    None when no root is an organisation's; ValueError when some are and others are not,
+    or a login cannot be a GitHub name (a report is outside input)."""
+    logins: dict[str, str] = {}
+    for root in report.roots:
+        if not root.startswith(ROOT_PREFIX):
+            continue
+        login = root.removeprefix(ROOT_PREFIX)
+        if not valid_login(login):
+            raise ValueError(f"root {one_line(root, 60)!r} does not name a GitHub owner")
+        logins.setdefault(login.lower(), login)
+    if not logins:
+        return None
+    others = [r for r in report.roots if not r.startswith(ROOT_PREFIX)]
+    if others:
+        raise ValueError(
+            f"the reports mix an organisation scan with other roots ({one_line(others[0], 60)!r})"
+        )
+    return tuple(logins.values())
+
+
+def report_repositories(report: Report) -> list[str]:
+    """The repositories that the report's contacts name (``source.repository``), sorted.
+
+    Each must be ``OWNER/NAME`` of an owner in the report's roots: they are put in URLs,
+    and issues are written only where the report says it scanned (ValueError if not)."""
+    owners = {login.lower() for login in report_logins(report) or ()}
+    found: set[str] = set()
+    for contact in report.contacts:
+        repository = contact.source.repository
+        if repository is None:
+            continue
+        owner, _, name = repository.partition("/")
+        if owner.lower() not in owners or not _REPO_NAME.match(name) or name in (".", ".."):
+            raise ValueError(
+                f"contact repository {one_line(repository, 120)!r} is not a repository of "
+                + (", ".join(sorted(owners)) or "an organisation scan")
+            )
+        found.add(repository)
+    return sorted(found, key=str.lower)
+
+
+async def sync_report_issues(
+    client: GitHubClient,
+    report: Report,
+    repositories: Sequence[str],
+    *,
+    label: str,
+    limit: Risk | None,
+    include_unknown: bool = False,
+    issue_repo: str | None = None,
+    key: str = "merged",
+) -> list[IssueResult]:
+    """Keep one tracking issue (``issue_repo``, keyed ``key``) or one issue per repository.
+
+    Per repository, each of ``repositories`` gets an issue for its own part of ``report``
+    (:func:`restrict`); a repository not listed is not visited."""
+    if issue_repo is not None:
+        try:
+            outcome = await sync_issue(
+                client, issue_repo, report, label=label, limit=limit,
+                include_unknown=include_unknown, key=key,
+            )  # fmt: skip
+        except GitHubError as exc:
+            return [IssueResult(issue_repo, None, exc)]
+        return [IssueResult(issue_repo, outcome)]
+    gate = asyncio.Semaphore(ISSUE_CONCURRENCY)
+
+    async def one(repository: str) -> IssueResult:
+        async with gate:
+            try:
+                outcome = await sync_issue(
+                    client, repository, restrict(report, repository), label=label,
+                    limit=limit, include_unknown=include_unknown,
+                )  # fmt: skip
+            except GitHubError as exc:
+                return IssueResult(repository, None, exc)
+            return IssueResult(repository, outcome)
+
+    return list(await asyncio.gather(*(one(name) for name in repositories)))
