@@ -10,14 +10,37 @@ Dates are ISO 8601 in UTC with a ``Z`` and whole seconds (``2024-05-01T12:00:00Z
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from checker.model import DnsInfo, EvidenceSource, LookupFailure, ReasonCode, Registration, Risk
+from checker.model import (
+    Contact,
+    ContactKind,
+    DnsInfo,
+    DomainResult,
+    EvidenceSource,
+    LookupFailure,
+    Reason,
+    ReasonCode,
+    Registration,
+    Report,
+    Risk,
+    Role,
+    ScanError,
+    SourceKind,
+    SourceRef,
+)
+
+if TYPE_CHECKING:
+    from checker.config import IgnoredDomain
+    from checker.shard import ShardCoverage
 
 JsonDict = dict[str, Any]
+E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 _REGISTRATION_KEYS = frozenset(
     {
@@ -271,4 +294,273 @@ def dns_from_dict(data: object) -> DnsInfo:
         parked_by=_optional_str(fields, "parked_by"),
         resolver=_optional_str(fields, "resolver"),
         error=_optional_str(fields, "error"),
+    )
+
+
+# --- reports ----------------------------------------------------------------------------
+
+#: The only report schema version :func:`report_from_dict` reads.
+REPORT_SCHEMA_VERSION = 1
+
+
+def _field(data: Mapping[str, object], key: str, where: str) -> object:
+    if key not in data:
+        raise ValueError(f"{where}: missing key {key!r}")
+    return data[key]
+
+
+def _object(value: object, where: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: object, where: str) -> list[object]:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _optional_text(value: object, where: str) -> str | None:
+    return None if value is None else _text(value, where)
+
+
+def _flag(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _count(value: object, where: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{where}: expected an integer >= {minimum}, got {str(value)[:32]!r}")
+    return value
+
+
+def _optional_line(value: object, where: str) -> int | None:
+    return None if value is None else _count(value, where, minimum=1)
+
+
+def _enum(enum_type: type[E], value: object, where: str) -> E:
+    text = _text(value, where)
+    try:
+        return enum_type(text)
+    except ValueError:
+        raise ValueError(f"{where}: unknown value {text[:32]!r}") from None
+
+
+def _date(value: object, where: str) -> datetime:
+    try:
+        return parse_datetime(_text(value, where))
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _nested(reader: Callable[[object], T], value: object, where: str) -> T:
+    try:
+        return reader(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def source_from_dict(data: object, where: str = "source") -> SourceRef:
+    """The :class:`SourceRef` of a report contact; ValueError naming the bad field if not."""
+    fields = _object(data, where)
+
+    def optional(key: str) -> str | None:
+        return _text(fields[key], f"{where}.{key}") if key in fields else None
+
+    uploaded = fields.get("uploaded")
+    return SourceRef(
+        kind=_enum(SourceKind, _field(fields, "kind", where), f"{where}.kind"),
+        path=_optional_text(_field(fields, "path", where), f"{where}.path"),
+        line=_optional_line(_field(fields, "line", where), f"{where}.line"),
+        package=_optional_text(_field(fields, "package", where), f"{where}.package"),
+        version=optional("version"),
+        repository=optional("repository"),
+        member=optional("member"),
+        uploaded=None if uploaded is None else _date(uploaded, f"{where}.uploaded"),
+    )
+
+
+def contact_from_dict(data: object, where: str = "contact") -> Contact:
+    """A report's ``contacts[]`` entry; ValueError naming the bad field if not."""
+    fields = _object(data, where)
+
+    def get(key: str) -> object:
+        return _field(fields, key, where)
+
+    return Contact(
+        email=_text(get("email"), f"{where}.email"),
+        name=_optional_text(get("name"), f"{where}.name"),
+        role=_enum(Role, get("role"), f"{where}.role"),
+        kind=_enum(ContactKind, get("kind"), f"{where}.kind"),
+        obfuscated=_flag(get("obfuscated"), f"{where}.obfuscated"),
+        domain=_optional_text(get("domain"), f"{where}.domain"),
+        registrable_domain=_optional_text(get("registrable_domain"), f"{where}.registrable_domain"),
+        source=source_from_dict(get("source"), f"{where}.source"),
+        note=_optional_text(fields.get("note"), f"{where}.note"),
+    )
+
+
+def domain_from_dict(data: object, where: str = "domain") -> DomainResult:
+    """A report's ``domains[]`` entry; ValueError naming the bad field if not.
+
+    The risk must be the worst of the reasons' risks, and each reason's risk that of its
+    code: a report whose verdicts were edited or garbled is not read.
+    """
+    from checker.verdict import worst_risk
+
+    fields = _object(data, where)
+    reasons = []
+    for index, item in enumerate(_list(_field(fields, "reasons", where), f"{where}.reasons")):
+        at = f"{where}.reasons[{index}]"
+        reason_fields = _object(item, at)
+        code = _enum(ReasonCode, _field(reason_fields, "code", at), f"{at}.code")
+        if (
+            "risk" in reason_fields
+            and _enum(Risk, reason_fields["risk"], f"{at}.risk") != code.risk
+        ):
+            raise ValueError(f"{at}.risk: {code.value!r} carries risk {code.risk.value!r}")
+        reasons.append(Reason(code, _text(_field(reason_fields, "message", at), f"{at}.message")))
+    risk = _enum(Risk, _field(fields, "risk", where), f"{where}.risk")
+    if risk is not worst_risk(reasons):
+        raise ValueError(f"{where}.risk: {risk.value!r} is not the worst risk of its reasons")
+    registration = fields.get("registration")
+    dns = fields.get("dns")
+    checked_at = fields.get("checked_at")
+    return DomainResult(
+        domain=_text(_field(fields, "domain", where), f"{where}.domain"),
+        risk=risk,
+        reasons=tuple(reasons),
+        registration=None
+        if registration is None
+        else _nested(registration_from_dict, registration, where),
+        dns=None if dns is None else _nested(dns_from_dict, dns, where),
+        checked_at=None if checked_at is None else _date(checked_at, f"{where}.checked_at"),
+        cached=_flag(fields.get("cached", False), f"{where}.cached"),
+        contacts=_count(fields.get("contacts", 0), f"{where}.contacts"),
+    )
+
+
+def error_from_dict(data: object, where: str = "error") -> ScanError:
+    """A report's ``errors[]`` entry; ValueError naming the bad field if not."""
+    fields = _object(data, where)
+    return ScanError(
+        path=_text(_field(fields, "path", where), f"{where}.path"),
+        message=_text(_field(fields, "message", where), f"{where}.message"),
+        line=_optional_line(fields.get("line"), f"{where}.line"),
+    )
+
+
+def _ignored_from_dict(data: object, where: str) -> IgnoredDomain:
+    from datetime import date
+
+    from checker.config import Ignore, IgnoredDomain
+
+    result = domain_from_dict(data, where)
+    ignores = []
+    fields = _object(data, where)
+    entries = _list(_field(fields, "ignored_by", where), f"{where}.ignored_by")
+    for index, item in enumerate(entries):
+        at = f"{where}.ignored_by[{index}]"
+        entry = _object(item, at)
+        until = _optional_text(entry.get("until"), f"{at}.until")
+        try:
+            until_date = None if until is None else date.fromisoformat(until)
+        except ValueError:
+            raise ValueError(f"{at}.until: not a date: {str(until)[:32]!r}") from None
+        ignores.append(
+            Ignore(
+                domain=_optional_text(entry.get("domain"), f"{at}.domain"),
+                address=_optional_text(entry.get("address"), f"{at}.address"),
+                reason=_text(_field(entry, "reason", at), f"{at}.reason"),
+                until=until_date,
+                source=_text(entry.get("source", ""), f"{at}.source"),
+            )
+        )
+    if not ignores:
+        raise ValueError(f"{where}.ignored_by: an ignored domain names no ignore")
+    return IgnoredDomain(result, tuple(ignores))
+
+
+def _shard_from_dict(data: object) -> ShardCoverage:
+    from checker.shard import MAX_SHARDS, ShardCoverage
+
+    fields = _object(data, "shard")
+    total = _count(_field(fields, "total", "shard"), "shard.total", minimum=1)
+    if total > MAX_SHARDS:
+        raise ValueError(f"shard.total: more than {MAX_SHARDS} shards")
+    indexes = [
+        _count(item, f"shard.indexes[{i}]", minimum=1)
+        for i, item in enumerate(_list(_field(fields, "indexes", "shard"), "shard.indexes"))
+    ]
+    if not indexes or max(indexes) > total or sorted(set(indexes)) != indexes:
+        raise ValueError("shard.indexes: expected distinct shard numbers 1 to total, in order")
+    return ShardCoverage(total, tuple(indexes))
+
+
+def report_from_dict(data: object) -> Report:
+    """The :class:`Report` a ``--format json`` report (``schema_version`` 1) describes.
+
+    The inverse of :func:`checker.report.json.report_to_dict`: ``ignored`` entries come back
+    as :class:`~checker.config.IgnoredDomain` in ``extra["ignored"]`` and ``shard`` as a
+    :class:`~checker.shard.ShardCoverage` in ``extra["shard"]``; the ``summary`` is checked
+    against the lists, not read. Raises ValueError naming the first bad field. Members a
+    later release may add are ignored.
+    """
+    fields = _object(data, "report")
+    version = _field(fields, "schema_version", "report")
+    if version != REPORT_SCHEMA_VERSION or isinstance(version, bool):
+        raise ValueError(
+            f"schema_version: expected {REPORT_SCHEMA_VERSION}, got {str(version)[:16]!r}"
+        )
+    tool = _object(_field(fields, "tool", "report"), "tool")
+    if tool.get("name") != "domain-guard":
+        raise ValueError("tool.name: not a domain-guard report")
+    contacts = tuple(
+        contact_from_dict(item, f"contacts[{i}]")
+        for i, item in enumerate(_list(_field(fields, "contacts", "report"), "contacts"))
+    )
+    domains = tuple(
+        domain_from_dict(item, f"domains[{i}]")
+        for i, item in enumerate(_list(_field(fields, "domains", "report"), "domains"))
+    )
+    errors = tuple(
+        error_from_dict(item, f"errors[{i}]")
+        for i, item in enumerate(_list(_field(fields, "errors", "report"), "errors"))
+    )
+    roots = tuple(
+        _text(item, f"roots[{i}]") for i, item in enumerate(_list(fields.get("roots", []), "roots"))
+    )
+    summary = _object(_field(fields, "summary", "report"), "summary")
+    for key, items in (("contacts", contacts), ("domains", domains), ("errors", errors)):
+        if _count(_field(summary, key, "summary"), f"summary.{key}") != len(items):
+            raise ValueError(f"summary.{key}: does not match the {len(items)} {key} listed")
+    extra: dict[str, object] = {}
+    if "ignored" in fields:
+        from checker.config import IGNORED_EXTRA
+
+        extra[IGNORED_EXTRA] = tuple(
+            _ignored_from_dict(item, f"ignored[{i}]")
+            for i, item in enumerate(_list(fields["ignored"], "ignored"))
+        )
+    if fields.get("shard") is not None:
+        from checker.shard import SHARD_EXTRA
+
+        extra[SHARD_EXTRA] = _shard_from_dict(fields["shard"])
+    return Report(
+        contacts=contacts,
+        domains=domains,
+        errors=errors,
+        generated_at=_date(_field(fields, "generated_at", "report"), "generated_at"),
+        roots=roots,
+        files_scanned=_count(summary.get("files_scanned", 0), "summary.files_scanned"),
+        extra=extra,
     )

@@ -25,6 +25,8 @@ def contact_to_dict(contact: Contact) -> dict[str, Any]:
         value = getattr(source, key)
         if value is not None:
             source_dict[key] = value
+    if source.uploaded is not None:
+        source_dict["uploaded"] = format_datetime(source.uploaded)
     return {
         "email": contact.email,
         "name": contact.name,
@@ -86,8 +88,18 @@ def ignored_to_list(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+def shard_to_dict(report: Report) -> dict[str, Any] | None:
+    """The shards a ``--shard`` run or a partial ``merge`` covers; None for a whole run."""
+    from checker.shard import SHARD_EXTRA, ShardCoverage
+
+    shard = report.extra.get(SHARD_EXTRA)
+    if not isinstance(shard, ShardCoverage):
+        return None
+    return {"total": shard.total, "indexes": list(shard.indexes)}
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
-    return {
+    data = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "domain-guard", "version": __version__},
         "generated_at": format_datetime(report.generated_at),
@@ -98,6 +110,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "ignored": ignored_to_list(report),
         "summary": summary(report),
     }
+    shard = shard_to_dict(report)
+    if shard is not None:
+        data["shard"] = shard
+    return data
 
 
 def render(report: Report) -> str:
