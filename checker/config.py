@@ -487,7 +487,11 @@ def parse_yaml(text: str, source: str) -> Config:
     """A ``.domain-guard.yml`` document. Only YAML's safe types are built; tags are refused."""
     import yaml
 
-    loader = _loader_class()(text)
+    try:
+        # The reader checks characters as it is built: a NUL byte raises here.
+        loader = _loader_class()(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML: {_one_line(str(exc))}") from None
     try:
         root = loader.get_single_node()
         if root is None:

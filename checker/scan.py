@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +38,15 @@ class ScanResult:
 
 
 def read_limited(path: Path, limit: int = MAX_METADATA_BYTES) -> bytes:
-    """A file's bytes, refusing files larger than ``limit``."""
-    with path.open("rb") as handle:
+    """A regular file's bytes, refusing files larger than ``limit``.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor: a path that
+    became a FIFO or device after the walk looked at it can neither hang nor stream.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise SourceError("not a regular file")
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise SourceError(f"file is over the {limit} byte cap")

@@ -310,7 +310,25 @@ def _describe(error: BaseException) -> str:
 
 
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """Open ``path`` and make sure it holds our schema; raise _CorruptCache if it cannot."""
+    """Open ``path`` and make sure it holds our schema; raise _CorruptCache if it cannot.
+
+    Switching a new file to WAL takes an exclusive lock and SQLite does not always wait
+    on the busy handler for it, so a second process opening the file at the same moment
+    may be told "locked" at once: retry that for up to ``busy_timeout``.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.02
+    while True:
+        try:
+            return _connect_once(path, busy_timeout)
+        except sqlite3.Error as exc:
+            if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def _connect_once(path: Path, busy_timeout: float) -> sqlite3.Connection:
     # isolation_level=None: every statement commits on its own, so no transaction is
     # ever left open between calls (another process would wait on it).
     connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)

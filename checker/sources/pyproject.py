@@ -81,7 +81,8 @@ def parse_pyproject(text: str, path: str) -> Extraction:
         if match:
             line: int | None = int(match.group(1))
         elif "end of document" in str(exc):
-            line = len(text.rstrip().splitlines()) or None
+            # Counted like tomllib and the rest of the sources: at "\n" only.
+            line = text.rstrip().count("\n") + 1
         else:
             line = None
         raise SourceError(f"invalid TOML: {exc}", line) from None

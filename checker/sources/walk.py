@@ -91,6 +91,8 @@ def walk(
             kind = kind_of(root.name)
             if kind is None:
                 yield (given.as_posix(), "not a metadata file, archive or directory")
+            elif not root.is_file():  # a FIFO named setup.cfg would block the read forever
+                yield (given.as_posix(), "not a regular file")
             elif root not in seen:
                 seen.add(root)
                 yield Candidate(root, display_path(root, root, base), kind)
