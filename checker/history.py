@@ -39,8 +39,23 @@ _GIT_ENV = {
     "GIT_PAGER": "cat",
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
     "LC_ALL": "C",
 }
+#: The scanned repository's own .git/config is hostile: it can name programs for git to run
+#: (a signature verifier run for every signed commit with log.showSignature, an fsmonitor
+#: hook, external diff drivers). Command-line settings win over every config file.
+_GIT_SAFE_CONFIG = (
+    "log.showSignature=false",
+    "gpg.program=false",
+    "gpg.openpgp.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
+    "core.fsmonitor=false",
+    "core.pager=cat",
+    "diff.external=",
+)
+_SAFE_ARGS = tuple(item for setting in _GIT_SAFE_CONFIG for item in ("-c", setting))
 
 
 class GitHistory:
@@ -61,7 +76,7 @@ class GitHistory:
         env = {**os.environ, **_GIT_ENV}
         try:
             done = subprocess.run(  # noqa: S603 - fixed git arguments, no shell
-                [self.git, "--no-pager", *args],
+                [self.git, "--no-pager", *_SAFE_ARGS, *args],
                 cwd=cwd,
                 capture_output=True,
                 timeout=self.timeout,
@@ -76,11 +91,13 @@ class GitHistory:
         return done.stdout.decode("utf-8", "replace")
 
     def work_tree(self, directory: Path) -> Path | None:
-        """The top of the work tree holding ``directory``, or None outside one."""
+        """The top of the work tree holding ``directory``; None outside one, and in a
+        shallow clone (its oldest commit would pass for the date an address first came)."""
         if directory not in self._work_trees:
-            output = self._run(directory, "rev-parse", "--show-toplevel")
-            top = output.strip() if output else ""
-            self._work_trees[directory] = Path(top) if top else None
+            output = self._run(directory, "rev-parse", "--is-shallow-repository", "--show-toplevel")
+            lines = output.split("\n") if output else []
+            shallow, top = (lines[0].strip(), lines[1].strip()) if len(lines) > 1 else ("", "")
+            self._work_trees[directory] = Path(top) if top and shallow == "false" else None
         return self._work_trees[directory]
 
     def first_seen(self, path: Path, address: str) -> datetime | None:
@@ -94,6 +111,7 @@ class GitHistory:
             output = self._run(
                 path.parent,
                 "log", "--reverse", "--format=%cI", "--no-ext-diff", "--no-textconv",
+                "--no-show-signature",
                 "--regexp-ignore-case", f"-S{address}", "--", path.name,
             )  # fmt: skip
             first = output.split("\n", 1)[0].strip() if output else ""

@@ -132,6 +132,10 @@ def merge_reports(
                 f"({result.risk.value}); keeping {worse.risk.value}"
             )
             verdicts[result.domain] = (worse, where if worse is kept else name)
+    # A merged report that missed shards carries "shard K/N" errors; drop those for the
+    # shards this merge now has (re-merging a partial merge with the missing shard).
+    if coverage is not None:
+        errors = {e for e in errors if not _covered_shard_error(e, coverage)}
     if coverage is not None and coverage.missing:
         missing = ", ".join(f"{i}/{coverage.total}" for i in coverage.missing)
         warnings.append(
@@ -139,8 +143,7 @@ def merge_reports(
         )
         if not allow_partial:
             errors.update(
-                ScanError(f"shard {i}/{coverage.total}", "no report for this shard was merged")
-                for i in coverage.missing
+                ScanError(f"shard {i}/{coverage.total}", _MISSING_SHARD) for i in coverage.missing
             )
     extra: dict[str, object] = {}
     if coverage is not None and not coverage.complete:
@@ -155,6 +158,16 @@ def merge_reports(
         extra=extra,
     )
     return MergeResult(merged, tuple(ignores), tuple(warnings), coverage)
+
+
+_MISSING_SHARD = "no report for this shard was merged"
+
+
+def _covered_shard_error(error: ScanError, coverage: ShardCoverage) -> bool:
+    if error.message != _MISSING_SHARD or not error.path.startswith("shard "):
+        return False
+    index, _, total = error.path.removeprefix("shard ").partition("/")
+    return total == str(coverage.total) and index.isdigit() and int(index) in coverage.indexes
 
 
 def read_report(path: Path) -> Report:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +10,7 @@ from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, ScanError, SourceKind
 from checker.sources.archives import parse_archive
-from checker.sources.base import MAX_METADATA_BYTES, Extraction, SourceError, decode_text
+from checker.sources.base import Extraction, SourceError, decode_text, read_limited
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pyproject import parse_pyproject
 from checker.sources.setupcfg import parse_setup_cfg
@@ -35,22 +33,6 @@ class ScanResult:
     contacts: tuple[Contact, ...]
     errors: tuple[ScanError, ...]
     files_scanned: int
-
-
-def read_limited(path: Path, limit: int = MAX_METADATA_BYTES) -> bytes:
-    """A regular file's bytes, refusing files larger than ``limit``.
-
-    Opened non-blocking and checked with ``fstat`` on the open descriptor: a path that
-    became a FIFO or device after the walk looked at it can neither hang nor stream.
-    """
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise SourceError("not a regular file")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise SourceError(f"file is over the {limit} byte cap")
-    return data
 
 
 def extract(candidate: Candidate) -> Extraction | None:

@@ -261,3 +261,27 @@ def test_multi_line_output_values_use_a_random_delimiter() -> None:
     assert output_lines("findings", "3") == "findings=3\n"
     with pytest.raises(ValueError, match="bad output name"):
         output_lines("a=b", "x")
+
+
+def test_an_offline_run_holds_the_issue_instead_of_closing_it(world: dict[str, str]) -> None:
+    github = _FAKES[world["__fake__"]]
+    assert _run(world, open_issue="true").returncode == 1
+    world["DOMAIN_GUARD_NO_CACHE"] = "1"
+    done = _run(world, open_issue="true", offline="true")
+    assert done.returncode == 0
+    assert "issue held (#1)" in done.stdout
+    assert "could not check" in done.stdout
+    [issue] = github.issues("octo/widgets")
+    assert issue["state"] == "open"
+    assert "`pending.org`" in issue["body"]
+
+
+def test_bad_credentials_fail_the_issue_step_instead_of_a_notice(world: dict[str, str]) -> None:
+    (Path(world["GITHUB_WORKSPACE"]) / "pyproject.toml").write_text(
+        PYPROJECT.replace("bob@pending.org", "bob@healthy.org"), encoding="utf-8"
+    )
+    world["INPUT_GITHUB-TOKEN"] = "ghs_revoked_token_0123456789"
+    done = _run(world, open_issue="true")
+    assert done.returncode == 3
+    assert "401" in done.stdout
+    assert "ghs_revoked_token_0123456789" not in done.stdout + done.stderr

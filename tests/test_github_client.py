@@ -223,3 +223,46 @@ def test_queries_are_not_paced_like_writes() -> None:
                 return time.monotonic() - started
 
         assert asyncio.run(queries()) < 4.0
+
+
+def test_a_rate_limit_that_persists_is_rate_limited_not_a_read_only_token() -> None:
+    with FakeGitHub(token=TOKEN) as github:
+        for _ in range(3):
+            github.queue(
+                Canned(
+                    403,
+                    {"message": "You have exceeded a secondary rate limit"},
+                    {"Retry-After": "0"},
+                )
+            )
+
+        async def call() -> None:
+            async with _client(github, max_retries=2) as client:
+                await client.rest("POST", "repos/o/r/issues", json_body={"title": "t"})
+
+        with pytest.raises(RateLimited) as caught:
+            asyncio.run(call())
+        assert not caught.value.forbidden
+        assert len(github.requests) == 3
+
+
+def test_bad_credentials_are_not_mistaken_for_a_read_only_token() -> None:
+    with FakeGitHub(token="ghs_the_right_one") as github:
+        with pytest.raises(GitHubError) as caught:
+            asyncio.run(_call(github, "GET", "repos/o/r/issues"))
+        assert caught.value.status == 401
+        assert not caught.value.forbidden
+
+
+def test_a_token_cut_by_the_message_limit_is_still_scrubbed() -> None:
+    with FakeGitHub(token=TOKEN) as github:
+        github.queue(Canned(422, {"message": "x" * 190 + TOKEN}))
+        with pytest.raises(GitHubError) as caught:
+            asyncio.run(_call(github, "POST", "repos/o/r/issues", json_body={}))
+        assert TOKEN[:6] not in caught.value.message
+
+
+def test_odd_digits_in_rate_limit_headers_are_ignored_not_a_crash() -> None:
+    with FakeGitHub(token=TOKEN) as github:
+        github.queue(Canned(200, [], {"x-ratelimit-remaining": "²", "x-ratelimit-reset": "١٢"}))
+        assert asyncio.run(_call(github, "GET", "repos/o/r/issues")).status == 200

@@ -18,7 +18,7 @@ from checker.github.issues import (
     restrict,
     sync_issue,
 )
-from checker.model import Reason, ReasonCode, Report, Risk, SourceRef
+from checker.model import Reason, ReasonCode, Report, Risk, ScanError, SourceRef
 from tests.report.reports import NOW, contact, corpus_report, make_report, result
 from tests.servers.github import FakeGitHub
 
@@ -176,3 +176,44 @@ def test_restrict_keeps_only_one_repositorys_contacts_and_domains() -> None:
     only = restrict(report, "o/a")
     assert [c.email for c in only.contacts] == ["x@a.example"]
     assert [d.domain for d in only.domains] == ["a.example"]
+
+
+def _unknown_report(*domains: str) -> Report:
+    contacts = [contact(f"dev@{d}", d) for d in domains]
+    results = [
+        result(d, Reason(ReasonCode.LOOKUP_FAILED, "registry did not answer")) for d in domains
+    ]
+    return make_report(contacts, results)
+
+
+def test_a_run_that_could_not_check_a_listed_domain_neither_closes_nor_shrinks_the_issue() -> None:
+    with FakeGitHub(token=TOKEN) as github:
+        _sync(github, _report("lapsed.example", "second.example"))
+        before = len(github.writes())
+        held = _sync(github, _unknown_report("lapsed.example", "second.example"))
+        assert held.action is IssueAction.HELD
+        assert github.issues(REPO)[0]["state"] == "open"
+        partly = make_report(
+            [contact("dev@lapsed.example", "lapsed.example")],
+            [result("lapsed.example", Reason(ReasonCode.EXPIRED, "expired"))],
+            [ScanError(path="setup.cfg", message="unreadable")],
+        )
+        assert _sync(github, partly).action is IssueAction.HELD
+        assert len(github.writes()) == before
+        assert "`second.example`" in github.issues(REPO)[0]["body"]
+        # A complete run that proves them healthy does close it.
+        assert _sync(github, _report()).action is IssueAction.CLOSED
+
+
+def test_repository_names_that_would_move_the_url_are_refused() -> None:
+    with FakeGitHub(token=TOKEN) as github:
+
+        async def run() -> IssueOutcome:
+            async with GitHubClient(TOKEN, github.endpoints, write_interval=0) as client:
+                return await sync_issue(
+                    client, "../..", _report("x.example"), label="l", limit=Risk.HIGH
+                )
+
+        with pytest.raises(ValueError, match="not a repository name"):
+            asyncio.run(run())
+        assert github.requests == []

@@ -264,3 +264,18 @@ def test_conflicting_verdicts_keep_the_worse_one(shard_files: list[Path]) -> Non
         (kept,) = [d for d in json.loads(result.stdout)["domains"] if d["domain"] == name]
         assert kept["risk"] == "critical"
         assert f"{name} is judged in both" in result.stderr
+
+
+def test_re_merging_a_partial_merge_with_its_missing_shard_is_complete() -> None:
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def shard(k: int) -> Report:
+        empty = Report(contacts=(), domains=(), errors=(), generated_at=now, roots=("x",))
+        return mark_shard(empty, Shard(k, 2))
+
+    partial = merge_reports([("s1", shard(1))]).report
+    assert [e.path for e in partial.errors] == ["shard 2/2"]
+    full = merge_reports([("partial", partial), ("s2", shard(2))])
+    assert full.coverage is not None
+    assert full.coverage.complete
+    assert full.report.errors == ()

@@ -146,7 +146,7 @@ def test_open_issues_opens_an_issue_per_repository_for_its_own_findings(
     assert _issue_writes(github) == 2
 
 
-def test_open_issues_closes_the_issue_of_a_repository_that_became_healthy(
+def test_open_issues_never_closes_an_issue_on_domains_it_could_not_check(
     github: FakeGitHub,
 ) -> None:
     number = github.add_issue(
@@ -155,11 +155,14 @@ def test_open_issues_closes_the_issue_of_a_repository_that_became_healthy(
         body=marker("repository", "0" * 16) + "\n| high | `janedoe.dev` | x |\n",
         labels=["domain-guard"],
     )
-    code, _, err = _merge("--open-issues")  # unknown is no finding without --fail-on-unknown
+    # Offline, every domain is unknown: no finding without --fail-on-unknown, yet no proof
+    # that janedoe.dev is healthy either. The issue stays open and untouched.
+    code, _, err = _merge("--open-issues")
     assert code == 0, err
-    assert f"issue closed: acme/widgets #{number}" in err
+    assert f"issue held: acme/widgets #{number}" in err
     (issue,) = github.issues("acme/widgets")
-    assert issue["state"] == "closed"
+    assert issue["state"] == "open"
+    assert issue["comments"] == []
 
 
 def test_a_read_only_token_is_a_notice_not_a_failure(
@@ -169,9 +172,9 @@ def test_a_read_only_token_is_a_notice_not_a_failure(
         "acme/widgets", title="t", body=marker("repository", "0" * 16), labels=["domain-guard"]
     )
     monkeypatch.setenv("GITHUB_TOKEN", READ_ONLY)
-    code, out, err = _merge("--open-issues", "--format", "json")
-    assert code == 0
-    assert "notice: the token may not write issues in acme/widgets" in err
+    code, out, err = _merge("--open-issues", "--fail-on-unknown", "--format", "json")
+    assert code == 1  # by the findings, not by the refused write
+    assert "notice: the token may not write issues in acme/gadgets, acme/widgets" in err
     assert json.loads(out)["summary"]["domains"] == 2  # the report is written regardless
     assert github.issues("acme/widgets")[0]["state"] == "open"
     assert READ_ONLY not in err
@@ -183,7 +186,7 @@ def test_a_failed_issue_write_is_exit_3_and_findings_keep_exit_1(github: FakeGit
         "acme/security", title="t", body=marker("organization:acme", "0" * 16), labels=["x"]
     )
     broken = Canned(422, {"message": "Validation Failed"})
-    github.queue(broken, method="POST", path=f"/api/v3/repos/acme/security/issues/{number}")
+    github.queue(broken, method="GET", path="/api/v3/repos/acme/security/issues")
     code, _, err = _merge("--issue-repo", "acme/security", "--issue-label", "x")
     assert code == 3
     assert "error: issue in acme/security" in err

@@ -266,3 +266,52 @@ def test_scan_flags_a_domain_registered_after_the_commit_that_added_the_address(
     assert reason["code"] == "re-registered"
     assert "registered on 2024-03-05" in reason["message"]
     assert "on 2018-05-01" in reason["message"]
+
+
+def test_dating_never_runs_programs_named_by_the_scanned_repositorys_config(
+    tmp_path: Path,
+) -> None:
+    """A hostile checkout's .git/config names a signature verifier; with log.showSignature
+    git would run it for every signed commit. Dating must not run it."""
+    project = tmp_path / "hostile"
+    project.mkdir()
+    git(project, "init", "-q")
+    (project / "pyproject.toml").write_text(PYPROJECT.format(email="jane@janedoe.org"))
+    git(project, "add", "pyproject.toml")
+    git(project, "commit", "-q", "-m", "unsigned", date="2018-05-01T12:00:00Z")
+    tree = subprocess.run(
+        ["git", "rev-parse", "HEAD^{tree}"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    signed = (
+        f"tree {tree}\nauthor a <a@b.c> 1700000000 +0000\ncommitter a <a@b.c> 1700000000 +0000\n"
+        "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n"
+        "\nsigned\n"
+    )
+    commit = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+        cwd=project, input=signed, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    git(project, "update-ref", "HEAD", commit)
+    marker = tmp_path / "ran"
+    program = tmp_path / "verifier.sh"
+    program.write_text(f'#!/bin/sh\necho "$@" >> "{marker}"\n')
+    program.chmod(0o755)
+    git(project, "config", "log.showSignature", "true")
+    git(project, "config", "gpg.program", str(program))
+    # The trap is real: plain git runs the verifier.
+    git(project, "log", "--format=%cI")
+    assert marker.exists()
+    marker.unlink()
+
+    when = GitHistory().first_seen(project / "pyproject.toml", "jane@janedoe.org")
+    assert when is not None
+    assert not marker.exists()
+
+
+def test_a_shallow_clone_gives_no_dates_rather_than_its_boundary_commit(
+    repo: Path, tmp_path: Path
+) -> None:
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow))
+    assert GitHistory().first_seen(shallow / "pyproject.toml", "jane@janedoe.org") is None
+    assert GitHistory().first_seen(repo / "pyproject.toml", "jane@janedoe.org") is not None

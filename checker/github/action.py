@@ -26,7 +26,6 @@ FORMATS = ("github", "text", "json", "sarif", "markdown", "html")
 REPORT_NAME = "domain-guard-report.json"
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -228,10 +227,10 @@ def _keep_issue(
 ) -> tuple[str, bool]:
     """Sync the issue; returns its number and whether that failed (not for read-only tokens)."""
     from checker.github.client import Endpoints, GitHubClient, GitHubError
-    from checker.github.issues import sync_issue
+    from checker.github.issues import IssueAction, sync_issue, valid_repository
 
     repository = environ.get("GITHUB_REPOSITORY", "")
-    if not _REPOSITORY.match(repository):
+    if not valid_repository(repository):
         out.write(
             workflow_command("error", "open-issue needs GITHUB_REPOSITORY (owner/name)") + "\n"
         )
@@ -248,6 +247,11 @@ def _keep_issue(
             )  # fmt: skip
             out.write(f"domain-guard: issue {outcome.action.value}"
                       + (f" (#{outcome.number})" if outcome.number else "") + "\n")  # fmt: skip
+            if outcome.action is IssueAction.HELD:
+                out.write(workflow_command(
+                    "notice", "domain-guard left the issue as it is: this run could not check "
+                    "every domain or file, so it cannot say the listed ones are healthy",
+                ) + "\n")  # fmt: skip
             return str(outcome.number or "")
 
     try:

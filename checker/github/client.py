@@ -42,6 +42,7 @@ API_VERSION = "2022-11-28"
 _RETRYABLE = frozenset({500, 502, 503, 504})
 _LINK_NEXT = re.compile(r'<([^<>\s]+)>\s*;\s*rel="?next"?')
 _MESSAGE_LIMIT = 200
+_DIGITS = re.compile(r"[0-9]{1,15}")
 
 
 class GitHubError(Exception):
@@ -54,12 +55,13 @@ class GitHubError(Exception):
 
     @property
     def forbidden(self) -> bool:
-        """True when the token may not do this (a read-only token, e.g. a forked PR)."""
-        return self.status in (401, 403, 404)
+        """True when the token may read but not do this (403: a read-only token, as on a
+        pull request from a fork). Not for rate limits, bad credentials (401) or 404."""
+        return self.status == 403 and not isinstance(self, RateLimited)
 
 
 class RateLimited(GitHubError):
-    """GitHub asked us to wait longer than we are prepared to."""
+    """GitHub kept asking us to wait, or asked for longer than we are prepared to."""
 
 
 @dataclass(frozen=True)
@@ -232,13 +234,15 @@ class GitHubClient:
             if not isinstance(answer, dict):
                 raise GitHubError("GitHub GraphQL answered with something other than an object")
             errors = answer.get("errors")
+            if errors and not isinstance(errors, list):
+                raise GitHubError("GitHub GraphQL answered with an unreadable error list")
             if errors:
                 if _graphql_rate_limited(errors) and attempt < self._max_retries:
                     await self._sleep(self._backoff * 2**attempt * 30)
                     continue
                 if answer.get("data") is None:
                     raise GitHubError(f"GitHub GraphQL error: {self._describe_errors(errors)}")
-            return answer.get("data"), errors if isinstance(errors, list) else []
+            return answer.get("data"), errors or []
         raise RateLimited("GitHub GraphQL rate limit persisted")
 
     # --- plumbing ----------------------------------------------------------------------
@@ -258,7 +262,8 @@ class GitHubClient:
         if not isinstance(errors, list):
             return "unreadable error list"
         messages = [str(e.get("message", "")) if isinstance(e, dict) else "" for e in errors[:3]]
-        return self.redact(one_line("; ".join(m for m in messages if m), _MESSAGE_LIMIT))
+        # Redact before clipping: a token cut in two by the clip would no longer match.
+        return one_line(self.redact("; ".join(m for m in messages if m)), _MESSAGE_LIMIT)
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > self._max_wait:
@@ -307,7 +312,10 @@ class GitHubClient:
             status, response_headers, body = outcome
             self._note_limits(response_headers)
             delay = self._rate_limit_delay(status, response_headers, body)
-            if delay is not None and attempt < self._max_retries:
+            if delay is not None:
+                if attempt == self._max_retries:
+                    message = self._status_message(method, url, status, body)
+                    raise RateLimited(f"{message} (rate limited; retries exhausted)", status)
                 await self._sleep(max(delay, self._backoff * 2**attempt))
                 continue
             if status in _RETRYABLE and attempt < self._max_retries and not writing:
@@ -380,13 +388,14 @@ class GitHubClient:
         except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict) and isinstance(data.get("message"), str):
-            detail = ": " + one_line(data["message"], _MESSAGE_LIMIT)
-        path = urlsplit(url).path
-        return self.redact(f"GitHub {method} {one_line(path, 200)} answered {status}{detail}")
+            detail = ": " + one_line(self.redact(data["message"]), _MESSAGE_LIMIT)
+        path = one_line(self.redact(urlsplit(url).path), 200)
+        return self.redact(f"GitHub {method} {path} answered {status}{detail}")
 
 
 def _int(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit() or len(value) > 15:
+    # Not str.isdigit(): it accepts "²", which int() refuses.
+    if value is None or not _DIGITS.fullmatch(value.strip()):
         return None
     return int(value)
 

@@ -11,6 +11,10 @@ marker carries a key (what the issue tracks) and a fingerprint of the findings, 
 * findings unchanged: leave the issue alone (no notification noise);
 * no findings and an open issue: comment and close it.
 
+Never fail open: when a run could not check some domains (``unknown``) or read some files,
+the issue is neither closed nor shrunk; a domain that was listed stays listed until a run
+proves it healthy (:attr:`IssueAction.HELD`).
+
 Bodies and comments render every piece of outside text in code spans (no HTML, links or
 ``@mentions`` from metadata or registries) and stay under GitHub's 65,536-character limit.
 """
@@ -39,6 +43,14 @@ _MARKER = re.compile(
 )
 _KEY = re.compile(r"^[A-Za-z0-9._:/-]{1,200}$")
 _LABEL = re.compile(r"^[^,\x00-\x1f]{1,50}$")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+
+
+def valid_repository(name: str) -> bool:
+    """``owner/name`` as GitHub spells it; never ``.`` or ``..`` (they would move the URL)."""
+    return bool(_REPOSITORY.match(name)) and not any(
+        part in (".", "..") for part in name.split("/")
+    )
 
 
 class IssueAction(str, enum.Enum):
@@ -49,6 +61,7 @@ class IssueAction(str, enum.Enum):
     REOPENED = "reopened"
     CLOSED = "closed"
     UNCHANGED = "unchanged"
+    HELD = "held"  # left as it is: some domains or files could not be checked this time
     NOTHING = "nothing"  # no findings and no open issue
 
 
@@ -171,6 +184,11 @@ def _change_comment(before: set[str], after: Sequence[DomainResult], reopened: b
     return guard_output("\n".join(lines) + "\n")
 
 
+def uncertain(report: Report) -> bool:
+    """True when the run could not check everything: unknown domains or unreadable inputs."""
+    return bool(report.errors) or any(d.risk is Risk.UNKNOWN for d in report.domains)
+
+
 def _domains_in(body: str) -> set[str]:
     # Table rows: "| risk | `domain` | ...". Only used to word the change comment.
     found = set()
@@ -231,9 +249,16 @@ async def sync_issue(
     """Bring ``repo``'s domain-guard issue in line with ``report``. Raises GitHubError."""
     if not _LABEL.match(label):
         raise ValueError("an issue label is 1 to 50 characters, without commas")
+    if not valid_repository(repo):
+        raise ValueError(f"not a repository name: {repo[:200]!r}")
     results = at_risk(report, limit, include_unknown=include_unknown)
     found = await find_issue(client, repo, label, key)
     path = f"repos/{repo}/issues"
+    if found is not None and found[0].open and uncertain(report):
+        # Would this run drop a listed domain? Then it cannot say that domain is healthy.
+        listed = _domains_in(found[1])
+        if not results or listed - {r.domain for r in results}:
+            return IssueOutcome(IssueAction.HELD, found[0].number, found[0].url)
     if not results:
         if found is None or not found[0].open:
             return IssueOutcome(IssueAction.NOTHING, found[0].number if found else None)

@@ -173,6 +173,8 @@ async def discover(
     skipped = {"archived": 0, "forks": 0, "filter": 0}
     rate: RateLimit | None = None
     seen_cursors: set[str] = set()
+    expected: int | None = None
+    listed = 0
     for page_number in range(MAX_PAGES):
         data, errors, sent = await _graphql(client, query, variables, rate_backoff)
         requests += sent
@@ -193,6 +195,10 @@ async def discover(
         if not isinstance(nodes, list):
             raise OrgError("GitHub answered without a repository list")
         node_errors = _errors_by_node(client, errors)
+        total = connection.get("totalCount")
+        if isinstance(total, int) and not isinstance(total, bool):
+            expected = max(expected or 0, total)
+        listed += len(nodes)
         for index, node in enumerate(nodes):
             repo = _repository(node, login, node_errors.get(index, {}))
             if repo.archived and not include_archived:
@@ -204,7 +210,15 @@ async def discover(
             else:
                 repositories.append(repo)
         page = _mapping(connection.get("pageInfo"), "pageInfo")
-        if page.get("hasNextPage") is not True:
+        more = page.get("hasNextPage")
+        if not isinstance(more, bool):
+            raise OrgError("GitHub's repository page does not say whether more follow")
+        if not more:
+            # A listing that ends short of its own count lost pages: not a complete scan.
+            if expected is not None and listed < expected:
+                raise OrgError(
+                    f"GitHub listed {listed} of the {expected} repositories it counts; stopped"
+                )
             break
         cursor = page.get("endCursor")
         if not isinstance(cursor, str) or not cursor or cursor in seen_cursors:
@@ -285,7 +299,7 @@ def _only_not_found(errors: list[Any]) -> bool:
 def _describe(client: GitHubClient, errors: list[Any]) -> str:
     messages = [str(e.get("message", "")) for e in errors[:3] if isinstance(e, dict)]
     text = "; ".join(m for m in messages if m) or "no data and no error message"
-    return client.redact(one_line(text, 200))
+    return one_line(client.redact(text), 200)  # redact first: a clipped token would slip by
 
 
 def _errors_by_node(client: GitHubClient, errors: list[Any]) -> dict[int, dict[str, str]]:

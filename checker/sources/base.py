@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 from checker.model import Role, SourceKind
 
@@ -86,3 +89,19 @@ def joined(lines: list[tuple[str, int]], separator: str = "\n") -> FieldText:
         parts.append(text)
         offset += len(text)
     return FieldText("".join(parts), lines[0][1], tuple(breaks))
+
+
+def read_limited(path: Path, limit: int = MAX_METADATA_BYTES) -> bytes:
+    """A regular file's bytes, refusing files larger than ``limit``.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor: a path that
+    became a FIFO or device after the walk looked at it can neither hang nor stream.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise SourceError("not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError(f"file is over the {limit} byte cap")
+    return data

@@ -15,7 +15,7 @@ from pathlib import Path
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, ScanError, SourceKind
-from checker.sources.base import MAX_METADATA_BYTES, SourceError, decode_text
+from checker.sources.base import MAX_METADATA_BYTES, SourceError, decode_text, read_limited
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pypi import normalize_name
 
@@ -112,11 +112,7 @@ def _metadata_files(directory: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _read(path: Path) -> str:
-    with path.open("rb") as handle:
-        data = handle.read(MAX_METADATA_BYTES + 1)
-    if len(data) > MAX_METADATA_BYTES:
-        raise SourceError(f"file is over the {MAX_METADATA_BYTES} byte cap")
-    text = decode_text(data)
+    text = decode_text(read_limited(path, MAX_METADATA_BYTES))  # regular files only
     if "\x00" in text:
         raise SourceError("binary content (NUL bytes) in a metadata file")
     return text
@@ -143,16 +139,22 @@ def read_environment(
             project = _project_of(dist_name)
             if project in seen:
                 continue
-            seen.add(project)
             shown = metadata.as_posix()
+            text: str | ScanError
             try:
                 text = _read(metadata)
-                extraction = parse_pkg_info(text, shown, SourceKind.ENVIRONMENT)
             except FileNotFoundError:
-                continue  # a half-removed distribution: nothing installed to read
+                continue  # a half-removed copy: a later one on the path may be whole
             except OSError as exc:
-                installed.errors.append(ScanError(shown, f"cannot read: {exc.strerror or exc}"))
+                text = ScanError(shown, f"cannot read: {exc.strerror or exc}")
+            except SourceError as exc:
+                text = ScanError(shown, exc.message, exc.line)
+            seen.add(project)
+            if isinstance(text, ScanError):
+                installed.errors.append(text)
                 continue
+            try:
+                extraction = parse_pkg_info(text, shown, SourceKind.ENVIRONMENT)
             except SourceError as exc:
                 installed.errors.append(ScanError(shown, exc.message, exc.line))
                 continue

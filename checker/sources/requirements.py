@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-from checker.sources.base import MAX_METADATA_BYTES, SourceError, decode_text
+from checker.sources.base import MAX_METADATA_BYTES, SourceError, decode_text, read_limited
 from checker.sources.pypi import Requirement, is_valid_name
 
 #: Largest requirements file or lockfile read.
@@ -53,6 +53,14 @@ class Collected:
     files: int = 0
 
 
+def _within(target: Path, roots: tuple[Path, ...]) -> bool:
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(resolved == root or root.resolve() in resolved.parents for root in roots)
+
+
 def _display(path: Path) -> str:
     try:
         return Path(os.path.relpath(path)).as_posix()
@@ -62,12 +70,9 @@ def _display(path: Path) -> str:
 
 def _read(path: Path) -> str:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_limited(path, MAX_FILE_BYTES)  # regular files only: no FIFO, no device
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SourceError(f"file is over the {MAX_FILE_BYTES} byte cap")
     text = decode_text(data)
     if "\x00" in text:
         raise SourceError("binary content (NUL bytes)")
@@ -96,14 +101,14 @@ def parse_specifier(text: str, path: str, line: int | None) -> Requirement | Sca
         parsed = Pep508(text)
     except InvalidRequirement as exc:
         if "://" in text or "/" in text or "\\" in text or text.startswith("."):
-            message = _NOT_ON_INDEX.format(what=f"the URL or path requirement {text[:200]!r}")
+            message = _NOT_ON_INDEX.format(what="a URL or path requirement")
             return ScanError(path=path, line=line, message=message)
+        # The line itself is not quoted: an include can point at any file (a .git/config
+        # holding a token), and its lines would end up in the report.
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
-        return ScanError(
-            path=path, line=line, message=f"not a requirement {text[:200]!r}: {first[:200]}"
-        )
+        return ScanError(path=path, line=line, message=f"not a requirement: {first[:200]}")
     if parsed.url:
-        what = f"{parsed.name} @ {parsed.url[:200]}"
+        what = f"{parsed.name} @ (a URL)"  # not quoted: URLs can carry credentials
         return ScanError(path=path, line=line, message=_NOT_ON_INDEX.format(what=what))
     return Requirement(parsed.name, _pinned(parsed.specifier), path=path, line=line)
 
@@ -141,8 +146,12 @@ def read_requirements_file(
     *,
     _seen: set[Path] | None = None,
     _depth: int = 0,
+    _roots: tuple[Path, ...] = (),
 ) -> Collected:
-    """Every requirement of a pip requirements file and the files it includes with ``-r``."""
+    """Every requirement of a pip requirements file and the files it includes with ``-r``.
+
+    Includes are followed only below the top file's directory or the working directory.
+    """
     collected = collected if collected is not None else Collected()
     seen = _seen if _seen is not None else set()
     display = _display(path)
@@ -172,16 +181,23 @@ def read_requirements_file(
             elif _depth + 1 > MAX_INCLUDE_DEPTH:
                 message = f"-r includes nest deeper than {MAX_INCLUDE_DEPTH}"
                 collected.errors.append(ScanError(display, message, number))
+            elif not _within(path.parent / target, _roots or (resolved.parent, Path.cwd())):
+                message = (
+                    "skipped: -r include outside the top requirements file's directory and "
+                    "the working directory"
+                )
+                collected.errors.append(ScanError(display, message, number))
             else:
                 read_requirements_file(
-                    path.parent / target, collected, _seen=seen, _depth=_depth + 1
-                )
+                    path.parent / target, collected, _seen=seen, _depth=_depth + 1,
+                    _roots=_roots or (resolved.parent, Path.cwd()),
+                )  # fmt: skip
             continue
         if _CONSTRAINT.match(line):
             continue  # constraints narrow versions; they name nothing to install
         editable = _EDITABLE.match(line)
         if editable:
-            what = f"the editable requirement {editable.group('target').strip()[:200]!r}"
+            what = "an editable requirement"  # its target is not quoted: it may hold a token
             collected.errors.append(ScanError(display, _NOT_ON_INDEX.format(what=what), number))
             continue
         if line.startswith("-"):
@@ -270,6 +286,9 @@ def read_lockfile(
         return collected
     except tomllib.TOMLDecodeError as exc:
         collected.errors.append(ScanError(display, f"invalid TOML: {exc}"))
+        return collected
+    except RecursionError:
+        collected.errors.append(ScanError(display, "invalid TOML: nested too deeply"))
         return collected
     collected.files += 1
     kind = lockfile_format(path, data)

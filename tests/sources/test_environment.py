@@ -103,3 +103,17 @@ def test_env_command_reports_the_environment(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["env", "--python", str(tmp_path / "nope"), "--offline"])
     assert missing.exit_code == 2
     assert "no such interpreter" in missing.output
+
+
+def test_a_half_removed_first_copy_does_not_hide_a_whole_later_one(tmp_path: Path) -> None:
+    from checker.sources.environment import read_environment
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    (first / "widgets-1.0.dist-info").mkdir(parents=True)  # METADATA already gone
+    (second / "widgets-2.0.dist-info").mkdir(parents=True)
+    (second / "widgets-2.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: widgets\nVersion: 2.0\nAuthor-email: a@widgets.example\n"
+    )
+    installed = read_environment([first, second])
+    assert [c.email for c in installed.contacts] == ["a@widgets.example"]
+    assert installed.errors == []
