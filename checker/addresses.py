@@ -72,6 +72,10 @@ def decode_encoded_words(text: str) -> str:
 
 def split_top_level(text: str) -> list[str]:
     """Split an address list at commas and semicolons outside quotes, <> and ()."""
+    if "," not in text and ";" not in text and "\n" not in text:
+        return [text]  # nothing to split at, whatever the nesting
+    if '"' not in text and "<" not in text and "(" not in text:
+        return re.split(r"[,;\n]", text)  # no nesting: every separator splits
     parts: list[str] = []
     current: list[str] = []
     quoted = False
@@ -110,7 +114,8 @@ def split_top_level(text: str) -> list[str]:
     return parts
 
 
-def _clean_name(text: str) -> str | None:
+def clean_name(text: str) -> str | None:
+    """The display name written as ``text`` (unquoted, spaces collapsed), or None."""
     name = text.strip().strip(",;").strip()
     if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
         name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
@@ -149,6 +154,8 @@ def _strip_comments(text: str) -> tuple[str, list[str]]:
 
 
 def _match_addresses(text: str) -> list[re.Match[str]]:
+    if "@" not in text:
+        return []  # the scan tries every position: costly on names, and never matches
     return list(_ADDRESS.finditer(text))
 
 
@@ -158,9 +165,9 @@ def _parse_segment(segment: str) -> list[ParsedAddress]:
         inner = angle.group(1).strip()
         found = _ADDRESS.fullmatch(inner.removeprefix("mailto:"))
         if found is not None:
-            name = _clean_name(segment[: angle.start()])
+            name = clean_name(segment[: angle.start()])
             if name is None:
-                name = _clean_name(segment[angle.end() :])
+                name = clean_name(segment[angle.end() :])
             rest = segment[: angle.start()] + " " + segment[angle.end() :]
             extra = [
                 ParsedAddress(m.group(0), m.group("local"), m.group("domain"), None)
@@ -179,7 +186,7 @@ def _parse_segment(segment: str) -> list[ParsedAddress]:
         rest = segment[: match.start()] + segment[match.end() :]
         rest = re.sub(r"^\s*mailto:|<\s*>", "", rest)
         without_comments, comments = _strip_comments(rest)
-        name = _clean_name(comments[0]) if comments else _clean_name(without_comments)
+        name = clean_name(comments[0]) if comments else clean_name(without_comments)
         return [_address(match, name, bare=not rest.strip())]
     return [_address(m, None) for m in matches]
 
@@ -219,7 +226,7 @@ def _parse_obfuscated(text: str) -> list[ParsedAddress]:
         domain = ".".join(labels)
         local = ".".join(re.split(_OBF_LOCAL_DOT, match.group("local"), flags=re.IGNORECASE))
         prefix = text[: match.start()]
-        found.append(ParsedAddress(f"{local}@{domain}", local, domain, _clean_name(prefix), True))
+        found.append(ParsedAddress(f"{local}@{domain}", local, domain, clean_name(prefix), True))
     return found
 
 
@@ -236,6 +243,8 @@ def parse_addresses(text: str | None) -> list[ParsedAddress]:
             found.extend(_parse_obfuscated(segment))
     unique: dict[str, ParsedAddress] = {}
     for address in found:
+        if not address.local or not address.domain:
+            continue  # only punctuation was on one side of the "@"
         key = f"{address.local}@{address.domain.lower()}"
         if key not in unique or (unique[key].name is None and address.name is not None):
             unique[key] = address
