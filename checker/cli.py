@@ -8,12 +8,15 @@ Exit codes: 0 nothing at or above the failure threshold; 1 findings at or above 
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
@@ -22,7 +25,11 @@ from checker.settings import FAIL_ON_CHOICES, LookupSettings
 
 if TYPE_CHECKING:
     from checker.config import Options
+    from checker.domains import DomainClassifier
+    from checker.github.org import IssueResult
     from checker.model import Contact, Report, ScanError
+    from checker.shard import Shard, ShardCoverage
+    from checker.sources.metadata_dump import DumpResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ENV_PREFIX = "DOMAIN_GUARD_"
@@ -45,6 +52,7 @@ class OutputFormat(str, enum.Enum):
     SARIF = "sarif"
     MARKDOWN = "markdown"
     GITHUB = "github"
+    HTML = "html"
 
 
 class FailOn(str, enum.Enum):
@@ -203,48 +211,167 @@ ExpiryWindowOption = Annotated[
     ),
 ]
 
+ShardOption = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        envvar=_env("shard"),
+        metavar="K/N",
+        help="Look up only shard K of N (1 <= K <= N <= 1000): a stable split by registrable "
+        "domain, for N parallel jobs; `merge` joins their JSON reports.",
+    ),
+]
 
-def _lookup_settings(
-    *,
-    offline: bool,
-    rdap_bootstrap: str | None,
-    nameserver: str | None,
-    no_dns: bool,
-    whois_server: list[str] | None,
-    cache_dir: Path | None,
-    no_cache: bool,
-    timeout: float,
-    deadline: float | None,
-    concurrency: int,
-    expiry_window: int,
-) -> LookupSettings:
-    resolver = None
-    servers: dict[str, tuple[str, int]] = {}
+
+def _shard(text: str | None) -> Shard | None:
+    """``--shard K/N`` parsed; a usage error when malformed or out of range."""
+    if text is None:
+        return None
+    from checker.shard import parse_shard
+
     try:
-        # Imported only when used: dnspython alone costs ~60 ms of start-up.
-        if nameserver:
-            from checker.lookup.dns import parse_nameserver
-
-            resolver = parse_nameserver(nameserver)
-        if whois_server:
-            from checker.lookup.whois import parse_server_override
-
-            servers = dict(parse_server_override(item) for item in whois_server)
+        return parse_shard(text)
     except ValueError as exc:
-        _usage_error(str(exc))
-    return LookupSettings(
-        offline=offline,
-        timeout=timeout,
-        deadline=deadline,
-        concurrency=concurrency,
-        expiry_window_days=expiry_window,
-        rdap_bootstrap=rdap_bootstrap,
-        nameserver=resolver,
-        dns=not no_dns,
-        whois_servers=servers,
-        cache_dir=cache_dir,
-        cache=not no_cache,
+        _usage_error(f"--shard: {exc}")
+
+
+def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResult | None:
+    """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
+    if not paths:
+        return None
+    from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
+
+    dump = read_metadata_dumps(paths, classifier)
+    typer.echo(
+        f"domain-guard: metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
+        f"{dump.addresses:,} addresses, {len(dump.domains):,} registrable domains to look up; "
+        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain",
+        err=True,
     )
+    return dump
+
+
+@dataclass(frozen=True)
+class RunArgs:
+    """The report and threshold options every reporting command takes."""
+
+    output_format: OutputFormat = OutputFormat.TEXT
+    output: Path | None = None
+    fail_on: FailOn | None = None
+    fail_on_unknown: bool | None = None
+    config: Path | None = None
+
+
+@dataclass(frozen=True)
+class LookupArgs:
+    """The lookup options every command that looks domains up takes."""
+
+    offline: bool = False
+    rdap_bootstrap: str | None = None
+    nameserver: str | None = None
+    no_dns: bool = False
+    whois_server: list[str] | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    timeout: float = 10.0
+    deadline: float | None = None
+    concurrency: int = 32
+    expiry_window: int | None = None
+    shard: Shard | None = None
+
+    def settings(self, expiry_window: int, *, offline: bool | None = None) -> LookupSettings:
+        """The lookup settings, with the merged expiry window; usage errors exit."""
+        resolver = None
+        servers: dict[str, tuple[str, int]] = {}
+        try:
+            # Imported only when used: dnspython alone costs ~60 ms of start-up.
+            if self.nameserver:
+                from checker.lookup.dns import parse_nameserver
+
+                resolver = parse_nameserver(self.nameserver)
+            if self.whois_server:
+                from checker.lookup.whois import parse_server_override
+
+                servers = dict(parse_server_override(item) for item in self.whois_server)
+        except ValueError as exc:
+            _usage_error(str(exc))
+        return LookupSettings(
+            offline=self.offline if offline is None else offline,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            concurrency=self.concurrency,
+            expiry_window_days=expiry_window,
+            rdap_bootstrap=self.rdap_bootstrap,
+            nameserver=resolver,
+            dns=not self.no_dns,
+            whois_servers=servers,
+            cache_dir=self.cache_dir,
+            cache=not self.no_cache,
+        )
+
+
+def _parameter(name: str, annotation: object, default: object) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+_RUN_PARAMETERS = (
+    _parameter("output_format", FormatOption, OutputFormat.TEXT),
+    _parameter("output", OutputOption, None),
+    _parameter("fail_on", FailOnOption, None),
+    _parameter("fail_on_unknown", FailOnUnknownOption, None),
+    _parameter("config", ConfigOption, None),
+)
+_LOOKUP_PARAMETERS = (
+    _parameter("offline", OfflineOption, False),
+    _parameter("rdap_bootstrap", RdapBootstrapOption, None),
+    _parameter("nameserver", NameserverOption, None),
+    _parameter("no_dns", NoDnsOption, False),
+    _parameter("whois_server", WhoisServerOption, None),
+    _parameter("cache_dir", CacheDirOption, None),
+    _parameter("no_cache", NoCacheOption, False),
+    _parameter("timeout", TimeoutOption, 10.0),
+    _parameter("deadline", DeadlineOption, None),
+    _parameter("concurrency", ConcurrencyOption, 32),
+    _parameter("expiry_window", ExpiryWindowOption, None),
+    _parameter("shard", ShardOption, None),
+)
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _grouped(
+    keyword: str, parameters: Sequence[inspect.Parameter], build: Callable[..., object]
+) -> Callable[[F], F]:
+    """A decorator giving a command the shared ``parameters`` as typer options, handed to
+    the command as one object (``build(**values)``) in its ``keyword`` argument."""
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != keyword]
+        names = [p.name for p in parameters]
+
+        @functools.wraps(command)
+        def wrapper(*args: object, **kwargs: object) -> None:
+            values = {name: kwargs.pop(name) for name in names}
+            command(*args, **{keyword: build(**values)}, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*own, *parameters])  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def _lookup_args(**values: Any) -> LookupArgs:
+    values["shard"] = _shard(values["shard"])
+    return LookupArgs(**values)
+
+
+#: Adds the report options (``run: RunArgs``) to a command.
+_run_options = _grouped("run", _RUN_PARAMETERS, RunArgs)
+#: Adds the lookup options (``lookup: LookupArgs``) to a command.
+_lookup_options = _grouped("lookup", _LOOKUP_PARAMETERS, _lookup_args)
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -259,18 +386,18 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _usage_error(message: str) -> NoReturn:
-    typer.echo(f"domain-guard: error: {message}", err=True)
+    _say(f"error: {message}")
     raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()
+@_lookup_options
+@_run_options
 def scan(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Files or directories to scan (default: the current directory)."),
     ] = None,
-    output_format: FormatOption = OutputFormat.TEXT,
-    output: OutputOption = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
@@ -280,117 +407,601 @@ def scan(
             metavar="GLOB",
         ),
     ] = None,
-    fail_on: FailOnOption = None,
-    fail_on_unknown: FailOnUnknownOption = None,
-    config: ConfigOption = None,
-    offline: OfflineOption = False,
-    rdap_bootstrap: RdapBootstrapOption = None,
-    nameserver: NameserverOption = None,
-    no_dns: NoDnsOption = False,
-    whois_server: WhoisServerOption = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    timeout: TimeoutOption = 10.0,
-    deadline: DeadlineOption = None,
-    concurrency: ConcurrencyOption = 32,
-    expiry_window: ExpiryWindowOption = None,
+    metadata_dump: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--metadata-dump",
+            envvar=_env("metadata-dump"),
+            exists=True,
+            dir_okay=False,
+            metavar="FILE",
+            help="Also read a JSON Lines or CSV export (.gz too) of PyPI's "
+            "distribution_metadata table. Repeatable. Without PATHs, only the dumps are read.",
+        ),
+    ] = None,
+    *,
+    run: RunArgs,
+    lookup: LookupArgs,
 ) -> None:
     """Scan project files and built distributions, and check every maintainer domain."""
     from checker.domains import DomainClassifier
     from checker.scan import scan_paths
 
-    options = _configure(config, fail_on, fail_on_unknown, expiry_window, exclude)
-    settings = _lookup_settings(
-        offline=offline, rdap_bootstrap=rdap_bootstrap, nameserver=nameserver, no_dns=no_dns,
-        whois_server=whois_server, cache_dir=cache_dir, no_cache=no_cache, timeout=timeout,
-        deadline=deadline, concurrency=concurrency, expiry_window=options.expiry_window,
-    )  # fmt: skip
-    roots = paths or [Path(".")]
+    options = _configure(run, lookup.expiry_window, exclude)
+    settings = lookup.settings(options.expiry_window)
+    part = lookup.shard
+    roots = paths or ([] if metadata_dump else [Path(".")])
     classifier = DomainClassifier(extra_providers=options.providers)
     result = scan_paths(roots, exclude=options.exclude, classifier=classifier)
+    dump = _read_dumps(metadata_dump or [], classifier)
+    from checker.history import date_contacts  # git dates for the re-registered check
+
     report = _assess(
-        result.contacts,
-        list(result.errors),
+        [*date_contacts(result.contacts, roots), *(dump.contacts if dump else ())],
+        [*result.errors, *(dump.errors if dump else ())],
         settings,
-        files_scanned=result.files_scanned,
-        roots=[p.as_posix() for p in roots],
+        files_scanned=result.files_scanned + len(metadata_dump or ()),
+        roots=[p.as_posix() for p in [*roots, *(metadata_dump or ())]],
+        shard=part,
+        dump=dump,
     )
-    _finish(report, options, output_format, output)
+    _finish(report, options, run)
 
 
 @app.command()
+@_lookup_options
+@_run_options
 def domain(
     names: Annotated[
         list[str],
         typer.Argument(metavar="DOMAIN|EMAIL...", help="Domain names or e-mail addresses."),
     ],
-    output_format: FormatOption = OutputFormat.TEXT,
-    output: OutputOption = None,
-    fail_on: FailOnOption = None,
-    fail_on_unknown: FailOnUnknownOption = None,
-    config: ConfigOption = None,
-    offline: OfflineOption = False,
-    rdap_bootstrap: RdapBootstrapOption = None,
-    nameserver: NameserverOption = None,
-    no_dns: NoDnsOption = False,
-    whois_server: WhoisServerOption = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    timeout: TimeoutOption = 10.0,
-    deadline: DeadlineOption = None,
-    concurrency: ConcurrencyOption = 32,
-    expiry_window: ExpiryWindowOption = None,
+    *,
+    run: RunArgs,
+    lookup: LookupArgs,
 ) -> None:
     """Check domain names or addresses directly."""
     from checker.arguments import contacts_from_arguments
     from checker.domains import DomainClassifier
 
-    options = _configure(config, fail_on, fail_on_unknown, expiry_window, None)
-    settings = _lookup_settings(
-        offline=offline, rdap_bootstrap=rdap_bootstrap, nameserver=nameserver, no_dns=no_dns,
-        whois_server=whois_server, cache_dir=cache_dir, no_cache=no_cache, timeout=timeout,
-        deadline=deadline, concurrency=concurrency, expiry_window=options.expiry_window,
-    )  # fmt: skip
+    options = _configure(run, lookup.expiry_window, None)
+    settings = lookup.settings(options.expiry_window)
     classifier = DomainClassifier(extra_providers=options.providers)
+    part = lookup.shard
     contacts, errors = contacts_from_arguments(names, classifier)
-    report = _assess(contacts, errors, settings, files_scanned=0, roots=[])
-    _finish(report, options, output_format, output)
+    report = _assess(contacts, errors, settings, files_scanned=0, roots=[], shard=part)
+    _finish(report, options, run)
 
 
-def _configure(
-    config: Path | None,
-    fail_on: FailOn | None,
-    fail_on_unknown: bool | None,
-    expiry_window: int | None,
-    exclude: list[str] | None,
-) -> Options:
+PypiUrlOption = Annotated[
+    str,
+    typer.Option(
+        "--pypi-url",
+        envvar=_env("pypi-url"),
+        metavar="URL",
+        help="Base URL of the PyPI JSON API ({URL}/{name}/json).",
+    ),
+]
+
+
+@app.command()
+@_lookup_options
+@_run_options
+def deps(
+    specs: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[SPEC]...", help="Package names or requirement specifiers."),
+    ] = None,
+    requirement: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--requirement",
+            "-r",
+            dir_okay=False,
+            metavar="FILE",
+            help="A pip requirements file (its -r includes too). Repeatable.",
+        ),
+    ] = None,
+    lockfile: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--lockfile",
+            dir_okay=False,
+            metavar="FILE",
+            help="pylock.toml, uv.lock or poetry.lock. Repeatable.",
+        ),
+    ] = None,
+    pypi_url: PypiUrlOption = "https://pypi.org/pypi",
+    *,
+    run: RunArgs,
+    lookup: LookupArgs,
+) -> None:
+    """Check the maintainer domains of dependencies, from their metadata on PyPI."""
+    from checker.domains import DomainClassifier
+    from checker.sources.pypi import pypi_contacts
+    from checker.sources.requirements import collect
+
+    options = _configure(run, lookup.expiry_window, None)
+    settings = lookup.settings(options.expiry_window)
+    if not (specs or requirement or lockfile):
+        _usage_error("deps needs package names, -r FILE or --lockfile FILE")
+    wanted = collect(specs or [], requirement or [], lockfile or [], pypi_url=pypi_url)
+    classifier = DomainClassifier(extra_providers=options.providers)
+    contacts, errors, warnings = pypi_contacts(
+        wanted.requirements, settings, base_url=pypi_url, classifier=classifier
+    )
+    for warning in warnings:
+        _say(f"warning: {warning}")
+    files = [p.as_posix() for p in (*(requirement or []), *(lockfile or []))]
+    report = _assess(
+        contacts, [*wanted.errors, *errors], settings, files_scanned=wanted.files, roots=files,
+        shard=lookup.shard,
+    )  # fmt: skip
+    _finish(report, options, run)
+
+
+@app.command()
+@_lookup_options
+@_run_options
+def env(
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            "--python",
+            envvar=_env("python"),
+            dir_okay=False,
+            metavar="PATH",
+            help="Interpreter whose environment to read (default: this one).",
+        ),
+    ] = None,
+    *,
+    run: RunArgs,
+    lookup: LookupArgs,
+) -> None:
+    """Check the maintainer domains of every distribution installed in an environment."""
+    from checker.domains import DomainClassifier
+    from checker.sources.environment import (
+        EnvironmentNotFound,
+        current_path,
+        interpreter_path,
+        read_environment,
+    )
+
+    options = _configure(run, lookup.expiry_window, None)
+    settings = lookup.settings(options.expiry_window)
+    try:
+        directories = current_path() if python is None else interpreter_path(python)
+    except EnvironmentNotFound as exc:
+        _usage_error(str(exc))
+    classifier = DomainClassifier(extra_providers=options.providers)
+    installed = read_environment(directories, classifier)
+    report = _assess(
+        installed.contacts, installed.errors, settings,
+        files_scanned=installed.distributions, roots=installed.directories,
+        shard=lookup.shard,
+    )  # fmt: skip
+    _finish(report, options, run)
+
+
+@app.command()
+@_lookup_options
+def action(
+    *,
+    lookup: LookupArgs,
+) -> None:
+    """Run as the GitHub Action: inputs from INPUT_* variables, results to the runner.
+
+    Reads the inputs of action.yml (INPUT_PATHS, INPUT_FAIL-ON, ...), scans the workspace,
+    prints annotations, appends the Markdown report to GITHUB_STEP_SUMMARY, writes
+    domain-guard-report.json (and SARIF when asked), keeps the issue when open-issue is
+    on, and writes the outputs to GITHUB_OUTPUT. Exits like `scan`; the lookup options
+    below are read from DOMAIN_GUARD_* variables like every command's.
+    """
+    from checker.config import apply_ignores
+    from checker.domains import DomainClassifier
+    from checker.github.action import ActionInputError, ActionInputs, publish, workspace
+    from checker.report.escape import workflow_command
+    from checker.scan import scan_paths
+
+    try:
+        inputs = ActionInputs.from_env(os.environ)
+        root = workspace(os.environ)
+        os.chdir(root)
+    except (ActionInputError, OSError) as exc:
+        typer.echo(workflow_command("error", f"domain-guard: {exc}"))
+        raise typer.Exit(EXIT_USAGE) from None
+    run = RunArgs(
+        config=Path(inputs.config) if inputs.config else None,
+        fail_on=FailOn(inputs.fail_on) if inputs.fail_on else None,
+        fail_on_unknown=inputs.fail_on_unknown,
+    )
+    options = _configure(run, inputs.expiry_window, None)
+    settings = lookup.settings(options.expiry_window, offline=inputs.offline or lookup.offline)
+    paths = [Path(p) for p in inputs.paths]
+    classifier = DomainClassifier(extra_providers=options.providers)
+    result = scan_paths(paths, exclude=options.exclude, classifier=classifier, base=root)
+    from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
+
+    report = _assess(
+        date_contacts(result.contacts, paths, base=root), list(result.errors), settings,
+        files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
+        shard=lookup.shard,
+    )  # fmt: skip
+    report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
+    for warning in warnings:
+        _say(f"warning: {warning}")
+    code = _exit_code(report, options)
+    try:
+        published = publish(
+            report, inputs, fail_on=options.fail_on, fail_on_unknown=options.fail_on_unknown,
+            environ=os.environ, out=sys.stdout,
+        )  # fmt: skip
+    except (ActionInputError, OSError) as exc:
+        typer.echo(workflow_command("error", f"domain-guard: {exc}"))
+        raise typer.Exit(EXIT_USAGE) from None
+    if published.issue_failed and code == EXIT_OK:
+        code = EXIT_UNREADABLE
+    raise typer.Exit(code)
+
+
+def _say(message: str) -> None:
+    """A diagnostic on stderr: one line, and never a workflow command, whatever it quotes."""
+    from checker.report.escape import neutralise_commands, one_line
+
+    typer.echo(neutralise_commands("domain-guard: " + one_line(message)), err=True)
+
+
+OpenIssuesOption = Annotated[
+    bool,
+    typer.Option(
+        "--open-issues",
+        envvar=_env("open-issues"),
+        help="Open, update or close one issue per repository for its findings.",
+    ),
+]
+IssueRepoOption = Annotated[
+    str | None,
+    typer.Option(
+        "--issue-repo",
+        envvar=_env("issue-repo"),
+        metavar="OWNER/REPO",
+        help="Keep one tracking issue for the whole organisation in this repository.",
+    ),
+]
+IssueLabelOption = Annotated[
+    str, typer.Option("--issue-label", envvar=_env("issue-label"), help="Label of the issues.")
+]
+
+
+@app.command()
+@_run_options
+def merge(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="REPORT.json...",
+            exists=True,
+            dir_okay=False,
+            help="JSON reports (--format json) of --shard K/N runs, or of any runs.",
+        ),
+    ],
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            envvar=_env("allow-partial"),
+            help="Missing shards give a warning only, not exit code 3.",
+        ),
+    ] = False,
+    open_issues: OpenIssuesOption = False,
+    issue_repo: IssueRepoOption = None,
+    issue_label: IssueLabelOption = "domain-guard",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="GITHUB_TOKEN",
+            show_default=False,
+            help="GitHub token that can write the issues (--open-issues, --issue-repo).",
+        ),
+    ] = None,
+    *,
+    run: RunArgs,
+) -> None:
+    """Combine the JSON reports of --shard runs into one report, in any format."""
+    from dataclasses import replace
+
+    from checker.merge import MergeError, merge_reports, read_report
+
+    options = _configure(run, None, None)
+    _check_issue_options(open_issues, issue_repo, issue_label)
+    token = (token or "").strip() or None
+    if (open_issues or issue_repo) and token is None:
+        _usage_error("keeping issues needs a GitHub token: --token or the GITHUB_TOKEN variable")
+    named = []
+    for path in reports:
+        try:
+            named.append((path.as_posix(), read_report(path)))
+        except ValueError as exc:
+            _usage_error(f"{path}: {exc}")
+    try:
+        merged = merge_reports(named, allow_partial=allow_partial)
+    except MergeError as exc:
+        _usage_error(str(exc))
+    for warning in merged.warnings:
+        _say(f"warning: {warning}")
+    # Ignores the shard runs applied apply again, with the merge's own configuration.
+    ignores = options.ignore + tuple(i for i in merged.ignores if i not in options.ignore)
+    options = replace(options, ignore=ignores)
+    if token is None or not (open_issues or issue_repo):
+        _finish(merged.report, options, run)
+    report = _ignored(merged.report, options)
+    code = _merged_issues(
+        report, options, merged.coverage, token, open_issues=open_issues, issue_repo=issue_repo,
+        issue_label=issue_label, code=_exit_code(report, options),
+    )  # fmt: skip
+    _emit(report, run)
+    raise typer.Exit(code)
+
+
+def _merged_issues(
+    report: Report,
+    options: Options,
+    coverage: ShardCoverage | None,
+    token: str,
+    *,
+    open_issues: bool,
+    issue_repo: str | None,
+    issue_label: str,
+    code: int,
+) -> int:
+    """``merge --open-issues`` / ``--issue-repo``: issues kept as ``org`` keeps them."""
+    import asyncio
+
+    from checker.github.client import Endpoints, GitHubClient
+    from checker.github.org import (
+        org_issue_key,
+        report_logins,
+        report_repositories,
+        sync_report_issues,
+    )
+    from checker.settings import threshold
+
+    try:
+        endpoints = Endpoints.from_env()
+        logins = report_logins(report)
+        repositories = report_repositories(report) if open_issues else []
+    except ValueError as exc:
+        _usage_error(str(exc))
+    if open_issues and logins is None:
+        _usage_error("--open-issues needs reports of `domain-guard org` (roots github:ORG)")
+    if issue_repo and logins is not None and len(logins) > 1:
+        _usage_error(
+            f"the reports cover {len(logins)} organisations ({', '.join(logins)}): keep one "
+            "tracking issue per organisation, from a merge of that organisation's reports"
+        )
+    key = org_issue_key(logins[0]) if logins else "merged"
+    if coverage is not None and not coverage.complete:
+        # Every issue of a domain in a missing shard would be closed as if it were healthy.
+        _say("error: issues not kept: the merged reports miss shards (see the warning above)")
+        return EXIT_UNREADABLE if code == EXIT_OK else code
+
+    async def issues() -> list[IssueResult]:
+        async with GitHubClient(token, endpoints) as client:
+            return await sync_report_issues(
+                client, report, repositories, label=issue_label,
+                limit=threshold(options.fail_on), include_unknown=options.fail_on_unknown,
+                issue_repo=issue_repo, key=key,
+            )  # fmt: skip
+
+    return _issue_outcomes(asyncio.run(issues()), code)
+
+
+@app.command()
+@_lookup_options
+@_run_options
+def org(
+    login: Annotated[
+        str, typer.Argument(metavar="ORG", help="GitHub organisation (or user) to scan.")
+    ],
+    include_archived: Annotated[
+        bool,
+        typer.Option(
+            "--include-archived", envvar=_env("include-archived"), help="Scan archived repos too."
+        ),
+    ] = False,
+    include_forks: Annotated[
+        bool, typer.Option("--include-forks", envvar=_env("include-forks"), help="Scan forks too.")
+    ] = False,
+    repo_filter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--repo-filter",
+            envvar=_env("repo-filter"),
+            metavar="GLOB",
+            help="Only repositories whose name or owner/name matches GLOB. Repeatable.",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="GITHUB_TOKEN",
+            show_default=False,
+            help="GitHub token that can read the repositories (and write issues if asked).",
+        ),
+    ] = None,
+    open_issues: OpenIssuesOption = False,
+    issue_repo: IssueRepoOption = None,
+    issue_label: IssueLabelOption = "domain-guard",
+    *,
+    run: RunArgs,
+    lookup: LookupArgs,
+) -> None:
+    """Scan every repository of a GitHub organisation (metadata files at HEAD, over GraphQL)."""
+    import asyncio
+
+    from checker.config import apply_ignores
+    from checker.domains import DomainClassifier
+    from checker.github.client import Endpoints, GitHubClient, GitHubError
+    from checker.github.org import (
+        OrgError,
+        OrgNotFound,
+        OrgScanResult,
+        scan_org,
+        sync_org_issues,
+        valid_login,
+    )
+    from checker.settings import threshold
+
+    options = _configure(run, lookup.expiry_window, None)
+    settings = lookup.settings(options.expiry_window)
+    if not valid_login(login):
+        _usage_error(f"not a GitHub organisation or user name: {login!r}")
+    _check_issue_options(open_issues, issue_repo, issue_label)
+    part = lookup.shard
+    if part is not None and (open_issues or issue_repo):
+        _usage_error(
+            "--shard cannot keep issues: a shard sees only its own domains, and would close "
+            "the others' issues; open them from `domain-guard merge` of all the shard reports"
+        )
+    token = (token or "").strip() or None
+    if token is None:
+        _usage_error("org needs a GitHub token: --token or the GITHUB_TOKEN variable")
+    try:
+        endpoints = Endpoints.from_env()
+    except ValueError as exc:
+        _usage_error(str(exc))
+    classifier = DomainClassifier(extra_providers=options.providers)
+
+    async def discover() -> OrgScanResult:
+        # Only GraphQL queries and REST reads here: no pause between requests is needed
+        # (the client paces POSTs as writes, but these POSTs are queries).
+        async with GitHubClient(token, endpoints, write_interval=0.0) as client:
+            return await scan_org(
+                client, login, include_archived=include_archived, include_forks=include_forks,
+                repo_filter=repo_filter or (), classifier=classifier,
+            )  # fmt: skip
+
+    try:
+        scanned = asyncio.run(discover())
+    except OrgNotFound as exc:
+        _usage_error(str(exc))
+    except (OrgError, GitHubError) as exc:
+        _say(f"error: cannot list the repositories of {login}: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    found = scanned.discovery
+    left_out = [
+        *([] if include_archived else ["archived"]),
+        *([] if include_forks else ["forks"]),
+        *([f"{found.skipped_filter} not matching --repo-filter"] if repo_filter else []),
+    ]
+    _say(
+        f"{found.owner_type} {found.login}: {len(found.repositories)} repositories scanned"
+        + (f" (left out: {', '.join(left_out)})" if left_out else "")
+        + f", {scanned.files_scanned} files read; GitHub requests: "
+        f"{found.graphql_requests} GraphQL, {scanned.rest_fallbacks} REST"
+    )
+    report = _assess(
+        scanned.contacts, list(scanned.errors), settings,
+        files_scanned=scanned.files_scanned, roots=[f"github:{found.login}"], shard=part,
+    )  # fmt: skip
+    report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
+    for warning in warnings:
+        _say(f"warning: {warning}")
+    code = _exit_code(report, options)
+    if open_issues or issue_repo:
+
+        async def issues() -> list[IssueResult]:
+            async with GitHubClient(token, endpoints) as client:
+                return await sync_org_issues(
+                    client, report, found, label=issue_label, limit=threshold(options.fail_on),
+                    include_unknown=options.fail_on_unknown, issue_repo=issue_repo,
+                )  # fmt: skip
+
+        code = _issue_outcomes(asyncio.run(issues()), code)
+    _emit(report, run)
+    raise typer.Exit(code)
+
+
+def _check_issue_options(open_issues: bool, issue_repo: str | None, issue_label: str) -> None:
+    """Usage errors in ``--open-issues``, ``--issue-repo`` and ``--issue-label``."""
+    from checker.github.issues import valid_repository
+
+    if open_issues and issue_repo:
+        _usage_error("--open-issues and --issue-repo exclude each other")
+    if issue_repo and not valid_repository(issue_repo):
+        _usage_error("--issue-repo must be OWNER/REPO")
+    if "," in issue_label or not 0 < len(issue_label) <= 50:
+        _usage_error("--issue-label must be 1 to 50 characters, without commas")
+
+
+#: Repositories named in the one notice about a token that may not write issues.
+_READ_ONLY_SHOWN = 5
+
+
+def _issue_outcomes(results: Sequence[IssueResult], code: int) -> int:
+    """Say what happened to each issue; the exit code after it.
+
+    A failed issue write is exit 3 unless findings already make it 1; a token that may
+    read but not write (403) gets one notice, not a failure: the report has the findings."""
+    refused: list[str] = []
+    for item in results:
+        if item.error is not None:
+            if item.error.forbidden:
+                refused.append(item.repository)
+                continue
+            _say(f"error: issue in {item.repository}: {item.error.message}")
+            code = EXIT_UNREADABLE if code == EXIT_OK else code
+        elif item.outcome is not None and item.outcome.action.value != "nothing":
+            number = f" #{item.outcome.number}" if item.outcome.number else ""
+            _say(f"issue {item.outcome.action.value}: {item.repository}{number}")
+    if refused:
+        shown = ", ".join(refused[:_READ_ONLY_SHOWN])
+        more = (
+            f" and {len(refused) - _READ_ONLY_SHOWN} more"
+            if len(refused) > _READ_ONLY_SHOWN
+            else ""
+        )
+        _say(
+            f"notice: the token may not write issues in {shown}{more} (403: read-only token, "
+            "or an archived repository); those issues were left as they are"
+        )
+    return code
+
+
+def _configure(run: RunArgs, expiry_window: int | None, exclude: list[str] | None) -> Options:
     """Merge the command line and environment (given) over the configuration file."""
     from checker.config import ConfigError, load_config, merge
 
     try:
-        file_config = load_config(Path("."), explicit=config)
+        file_config = load_config(Path("."), explicit=run.config)
     except ConfigError as exc:
         _usage_error(str(exc))
     return merge(
         file_config,
-        fail_on=fail_on.value if fail_on else None,
-        fail_on_unknown=fail_on_unknown,
+        fail_on=run.fail_on.value if run.fail_on else None,
+        fail_on_unknown=run.fail_on_unknown,
         expiry_window=expiry_window,
         exclude=exclude or None,
     )
 
 
-def _finish(
-    report: Report, options: Options, output_format: OutputFormat, output: Path | None
-) -> NoReturn:
+def _finish(report: Report, options: Options, run: RunArgs) -> NoReturn:
     """Apply ignores, write the report, and exit by the threshold."""
+    report = _ignored(report, options)
+    _emit(report, run)
+    raise typer.Exit(_exit_code(report, options))
+
+
+def _ignored(report: Report, options: Options) -> Report:
+    """``report`` with the configuration's ignores applied; their warnings said."""
     from checker.config import apply_ignores
 
     report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
     for warning in warnings:
-        typer.echo(f"domain-guard: warning: {warning}", err=True)
-    _emit(report, output_format, output)
-    raise typer.Exit(_exit_code(report, options))
+        _say(f"warning: {warning}")
+    return report
 
 
 def _assess(
@@ -400,24 +1011,46 @@ def _assess(
     *,
     files_scanned: int,
     roots: list[str],
+    shard: Shard | None = None,
+    dump: DumpResult | None = None,
 ) -> Report:
     from checker.lookup.run import SettingsError, run_assessment
-    from checker.pipeline import make_report, unique_domains
+    from checker.pipeline import last_used, make_report, unique_domains
 
     for error in errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
-        typer.echo(f"domain-guard: {where}: {error.message}", err=True)
+        _say(f"{where}: {error.message}")
     now = datetime.now(timezone.utc)
+    lookups = unique_domains(contacts)
+    if dump is not None:  # its contacts are a sample: the domains come from its aggregates
+        lookups = dump.lookup_domains(lookups)
+    if shard is not None:  # the one place a run is split: contacts and domains alike
+        from checker.shard import select_contacts, select_domains
+
+        contacts = select_contacts(contacts, shard)
+        lookups = select_domains(lookups, shard)
     try:
-        results, _, warnings = run_assessment(unique_domains(contacts), settings, now=now)
+        results, _, warnings = run_assessment(
+            lookups, settings, now=now, last_used=last_used(contacts)
+        )
     except SettingsError as exc:
         _usage_error(str(exc))
     for warning in warnings:
-        typer.echo(f"domain-guard: warning: {warning}", err=True)
-    return make_report(contacts, results, errors, files_scanned=files_scanned, roots=roots, now=now)
+        _say(f"warning: {warning}")
+    report = make_report(
+        contacts, results, errors, files_scanned=files_scanned, roots=roots, now=now
+    )
+    if dump is not None:
+        report = dump.with_counts(report)
+    if shard is not None:
+        from checker.shard import mark_shard
+
+        report = mark_shard(report, shard)
+    return report
 
 
-def _emit(report: Report, output_format: OutputFormat, output: Path | None) -> None:
+def _emit(report: Report, run: RunArgs) -> None:
+    output_format, output = run.output_format, run.output
     if output_format is not OutputFormat.TEXT:
         from importlib import import_module
 
@@ -446,8 +1079,23 @@ def _exit_code(report: Report, options: Options) -> int:
     return EXIT_OK
 
 
+#: Variables that may hold a GitHub token; their values are scrubbed from crash output.
+SECRET_VARIABLES = ("GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN", "GH_TOKEN")
+
+
+def _scrub(text: str) -> str:
+    for name in SECRET_VARIABLES:
+        secret = os.environ.get(name, "").strip()
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
 def main() -> None:
-    """Console entry point: never a traceback for the user, always a meaningful exit code."""
+    """Console entry point: never a traceback for the user, always a meaningful exit code.
+
+    Crash output (and the traceback with DOMAIN_GUARD_DEBUG=1) has any token scrubbed.
+    """
     try:
         app()
     except SystemExit:
@@ -457,10 +1105,11 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:
         if os.environ.get(ENV_PREFIX + "DEBUG"):
-            raise
-        typer.echo(
-            f"domain-guard: internal error: {type(exc).__name__}: {exc}. "
-            f"Set {ENV_PREFIX}DEBUG=1 for details and please report it.",
-            err=True,
+            import traceback
+
+            sys.stderr.write(_scrub(traceback.format_exc()))
+        _say(
+            _scrub(f"internal error: {type(exc).__name__}: {exc}. ")
+            + f"Set {ENV_PREFIX}DEBUG=1 for details and please report it."
         )
         sys.exit(EXIT_INTERNAL)

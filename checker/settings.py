@@ -25,7 +25,6 @@ class LookupSettings:
     whois_servers: dict[str, tuple[str, int]] = field(default_factory=dict)
     cache_dir: Path | None = None
     cache: bool = True
-    shard: tuple[int, int] | None = None
 
 
 def threshold(fail_on: str) -> Risk | None:
