@@ -1,13 +1,21 @@
-"""Suite-wide guards: no test may reach beyond loopback."""
+"""Suite-wide guards: no test may reach beyond loopback; property tests are reproducible."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# The suite is a gate: the same examples on every run, so a red run is a change's doing.
+# HYPOTHESIS_PROFILE=explore draws new examples (and fuzz/ runs for longer with atheris).
+settings.register_profile("gate", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"

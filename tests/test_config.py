@@ -631,7 +631,7 @@ def test_alias_expansion_bomb_is_rejected_without_expanding(tmp_path: Path) -> N
 def test_values_shown_in_errors_are_bounded_and_escaped(tmp_path: Path) -> None:
     path = write(tmp_path / "c.yml", 'fail-on: "' + "\\n::error::" * 50 + '"\n')
     message = config_error(path)
-    assert len(message) < 200
+    assert len(message.removeprefix(str(path))) < 200  # the value is clipped, whatever the path
     assert "::error::" in message  # shown escaped, on the same line
     assert "\n" not in message
 

@@ -364,6 +364,8 @@ def _read_statuses(raw: str, aliases: Mapping[str, str | None]) -> list[tuple[st
     for part in re.split(r"[,;/|]", cleaned):
         word = _STATUS_CODE.sub("", part.strip())
         word = _CAMEL.sub(" ", word)
+        # Control and other unprintable characters are not part of any status word.
+        word = "".join(char if char.isprintable() else " " for char in word)
         word = _SPACES.sub(" ", re.sub(r"[_\-]+", " ", word)).strip().lower()
         if not word:
             continue
@@ -374,7 +376,7 @@ def _read_statuses(raw: str, aliases: Mapping[str, str | None]) -> list[tuple[st
             if target is None:
                 continue
             word = target
-        result.append((word[:64], part.strip(), aliased))
+        result.append((word[:64].strip(), part.strip(), aliased))
     return result
 
 
