@@ -84,8 +84,20 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            envvar=_env("verbose"),
+            help="Say on stderr what every lookup and GitHub request does (before the command).",
+        ),
+    ] = False,
 ) -> None:
     """Find package maintainer e-mail domains that someone else could register."""
+    from checker.log import configure
+
+    configure(verbose)
 
 
 FormatOption = Annotated[
@@ -1079,18 +1091,6 @@ def _exit_code(report: Report, options: Options) -> int:
     return EXIT_OK
 
 
-#: Variables that may hold a GitHub token; their values are scrubbed from crash output.
-SECRET_VARIABLES = ("GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN", "GH_TOKEN")
-
-
-def _scrub(text: str) -> str:
-    for name in SECRET_VARIABLES:
-        secret = os.environ.get(name, "").strip()
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
 def main() -> None:
     """Console entry point: never a traceback for the user, always a meaningful exit code.
 
@@ -1104,12 +1104,14 @@ def main() -> None:
         typer.echo("domain-guard: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
+        from checker.log import scrub
+
         if os.environ.get(ENV_PREFIX + "DEBUG"):
             import traceback
 
-            sys.stderr.write(_scrub(traceback.format_exc()))
+            sys.stderr.write(scrub(traceback.format_exc()))
         _say(
-            _scrub(f"internal error: {type(exc).__name__}: {exc}. ")
+            scrub(f"internal error: {type(exc).__name__}: {exc}. ")
             + f"Set {ENV_PREFIX}DEBUG=1 for details and please report it."
         )
         sys.exit(EXIT_INTERNAL)

@@ -285,3 +285,14 @@ def test_bad_credentials_fail_the_issue_step_instead_of_a_notice(world: dict[str
     assert done.returncode == 3
     assert "401" in done.stdout
     assert "ghs_revoked_token_0123456789" not in done.stdout + done.stderr
+
+
+def test_verbose_action_logs_github_requests_but_never_the_token(world: dict[str, str]) -> None:
+    world["DOMAIN_GUARD_VERBOSE"] = "1"
+    done = _run(world, open_issue="true")
+    assert done.returncode == 1
+    said = done.stderr
+    assert "domain-guard: debug: GitHub GET /api/v3/repos/octo/widgets/issues -> 200" in said
+    assert "domain-guard: debug: GitHub POST /api/v3/repos/octo/widgets/issues -> 201" in said
+    assert "/domain/pending.org -> 200" in done.stderr
+    assert TOKEN not in done.stdout + done.stderr

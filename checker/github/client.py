@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from checker.log import LOGGER
 from checker.lookup.http import USER_AGENT, parse_retry_after, read_bounded
 from checker.report.escape import one_line
 
@@ -266,6 +267,8 @@ class GitHubClient:
         return one_line(self.redact("; ".join(m for m in messages if m)), _MESSAGE_LIMIT)
 
     async def _sleep(self, seconds: float) -> None:
+        if seconds >= 0.5:
+            LOGGER.debug("GitHub: waiting %.1f s (rate limit or retry)", seconds)
         if seconds > self._max_wait:
             raise RateLimited(
                 f"GitHub asks to wait {seconds:.0f} s, more than the {self._max_wait:.0f} s limit",
@@ -350,6 +353,7 @@ class GitHubClient:
                 return GitHubError(f"GitHub connection broke: {type(exc).__name__}")
             finally:
                 await response.aclose()
+        LOGGER.debug("GitHub %s %s -> %d", method, urlsplit(url).path, response.status_code)
         if isinstance(body, str):
             # Not retried: the same oversized or garbled answer would come back.
             raise GitHubError(f"GitHub answer refused: {body}", response.status_code)

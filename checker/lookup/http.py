@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from checker.log import LOGGER
+
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 3
@@ -532,6 +534,10 @@ async def _fetch_with_retries(
             return FetchFailure(FailureKind.DEADLINE, "run deadline reached before asking", url)
         if isinstance(outcome, FetchResult):
             outcome = FetchResult(outcome.status, outcome.headers, outcome.body, url, attempt)
+            LOGGER.debug("GET %s -> %d, %d bytes (attempt %d)", url, outcome.status,
+                         len(outcome.body), attempt)  # fmt: skip
+        else:
+            LOGGER.debug("GET %s -> %s (attempt %d)", url, outcome.message, attempt)
         retry = throttled or (isinstance(outcome, FetchFailure) and outcome.retryable)
         if not retry or attempt > retries:
             return outcome

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from checker.log import LOGGER
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
 from checker.lookup.dns import MAX_MAIL_DOMAINS
 from checker.lookup.stats import LookupStats
@@ -148,6 +149,7 @@ class Assessor:
             cached = None  # e.g. written by a --no-dns run, or for other mail domains
         if cached is not None:
             self.stats.cache_hits += 1
+            LOGGER.debug("%s: evidence from the cache (checked %s)", domain, cached.checked_at)
             return self._judge(
                 domain,
                 cached.registration,
@@ -161,8 +163,12 @@ class Assessor:
         )
         if isinstance(answer, LookupFailure):
             self.stats.failures += 1
+            LOGGER.debug("%s: no registration answer: %s", domain, answer.message)
             return self._judge(domain, None, answer, dns, checked_at=self._now)
         result = self._judge(domain, answer, None, dns, checked_at=self._now)
+        LOGGER.debug("%s: %s from %s -> %s", domain,
+                     "registered" if answer.registered else "not registered",
+                     answer.url or answer.source.value, result.risk.value)  # fmt: skip
         if dns is None or dns.error is None:  # failures are never kept
             ttl = HEALTHY_TTL if result.risk is Risk.NONE else AT_RISK_TTL
             self._cache.put(domain, CachedEvidence(answer, dns, self._now), ttl)
