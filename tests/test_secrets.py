@@ -74,8 +74,9 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         ["merge", "report.json", "--format", "markdown"],
     ],
 )
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
 def test_commands_with_a_token_in_the_environment_never_print_it(
-    tmp_path: Path, args: list[str]
+    tmp_path: Path, args: list[str], verbose: bool
 ) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\nversion = "1"\nauthors = [{email = "a@example.org"}]\n'
@@ -83,7 +84,7 @@ def test_commands_with_a_token_in_the_environment_never_print_it(
     if args[0] == "merge":
         made = _run(["scan", "--format", "json", "--output", "report.json"], tmp_path)
         assert made.returncode in (0, 1), made.stderr
-    done = _run(args, tmp_path)
+    done = _run(["--verbose", *args] if verbose else args, tmp_path)
     # deps offline without a cache: every package is an error (3); nothing else may fail
     assert done.returncode in (0, 1, 3), done.stderr
     assert "Traceback" not in done.stderr
