@@ -173,14 +173,14 @@ def _covered_shard_error(error: ScanError, coverage: ShardCoverage) -> bool:
 def read_report(path: Path) -> Report:
     """The JSON report in ``path``, read strictly; ValueError saying what is wrong."""
     from checker.codec import report_from_dict
+    from checker.sources.base import SourceError, read_limited
 
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_REPORT_BYTES + 1)
+        data = read_limited(path, MAX_REPORT_BYTES)  # regular files only: no FIFO, no device
     except OSError as exc:
         raise ValueError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_REPORT_BYTES:
-        raise ValueError(f"larger than {MAX_REPORT_BYTES} bytes")
+    except SourceError as exc:
+        raise ValueError(exc.message) from None
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -100,3 +100,14 @@ def test_reports_of_a_later_release_with_new_members_are_read(
     report["future"] = {"anything": 1}
     report["contacts"][0]["future"] = True
     assert report_from_dict(report).contacts[0].email == "alpha.org"
+
+
+def test_a_fifo_named_as_a_report_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    from checker.merge import read_report
+
+    fifo = tmp_path / "shard-1.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file"):
+        read_report(fifo)
