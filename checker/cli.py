@@ -627,7 +627,8 @@ def action(
         fail_on=FailOn(inputs.fail_on) if inputs.fail_on else None,
         fail_on_unknown=inputs.fail_on_unknown,
     )
-    options = _configure(run, inputs.expiry_window, None)
+    window = inputs.expiry_window if inputs.expiry_window is not None else lookup.expiry_window
+    options = _configure(run, window, None)
     settings = lookup.settings(options.expiry_window, offline=inputs.offline or lookup.offline)
     paths = [Path(p) for p in inputs.paths]
     classifier = DomainClassifier(extra_providers=options.providers)
