@@ -134,6 +134,21 @@ def test_offline_reads_the_cache_but_asks_nobody(
     assert [r["code"] for r in verdicts["pending.org"]] == ["offline"]
 
 
+def test_offline_never_trusts_evidence_written_without_the_dns_answers(
+    world: tuple[RdapServer, LoopbackDnsServer, Path], tmp_path: Path
+) -> None:
+    args = _args(world, tmp_path)
+    runner.invoke(app, ["domain", "healthy.org", "--no-dns", *args])  # cached without DNS
+    result = runner.invoke(app, ["domain", "healthy.org", "-f", "json", "--offline", *args])
+    [verdict] = json.loads(result.stdout)["domains"]
+    assert verdict["risk"] == "unknown"
+    assert [r["code"] for r in verdict["reasons"]] == ["offline"]
+    result = runner.invoke(
+        app, ["domain", "healthy.org", "-f", "json", "--offline", "--no-dns", *args]
+    )
+    assert json.loads(result.stdout)["domains"][0]["risk"] == "none"
+
+
 def test_deadline_turns_what_is_left_into_unknown(
     world: tuple[RdapServer, LoopbackDnsServer, Path], tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -77,6 +78,15 @@ class CachedEvidence:
     registration: Registration
     dns: DnsInfo | None
     checked_at: datetime
+
+    def answers(self, mail_domains: Sequence[str], *, dns: bool) -> bool:
+        """Whether this evidence answers every question a run would ask: with DNS checks
+        on, the mail route of each of ``mail_domains`` must be in it (evidence written by a
+        ``--no-dns`` run, or for other mail domains, does not do)."""
+        if not dns:
+            return True
+        routes = self.dns.mail_routes if self.dns is not None else None
+        return routes is not None and all(name in routes for name in mail_domains)
 
     def __post_init__(self) -> None:
         # Failures must never be cached: refuse anything but a real answer.

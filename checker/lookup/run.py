@@ -51,12 +51,19 @@ def offline_assessment(
     now: datetime,
     window_days: int,
     last_used: Mapping[str, datetime] | None = None,
+    dns: bool = True,
 ) -> list[DomainResult]:
-    """Verdicts from cached evidence only; anything not cached is ``unknown`` (offline)."""
+    """Verdicts from cached evidence only; anything not cached is ``unknown`` (offline).
+
+    Evidence that lacks what this run would have asked (the DNS answers, with ``dns``)
+    counts as not cached: a ``--no-dns`` run's evidence must not read healthy here.
+    """
     last_used = last_used or {}
     results = []
-    for name in domains:
+    for name, mail_domains in domains.items():
         cached = cache.get(name, now)
+        if cached is not None and not cached.answers(mail_domains, dns=dns):
+            cached = None
         if cached is not None:
             results.append(
                 judge(
@@ -168,6 +175,7 @@ def run_assessment(
                 now=now,
                 window_days=settings.expiry_window_days,
                 last_used=last_used,
+                dns=settings.dns,
             )
             return results, LookupStats(domains=len(domains)), warnings
         import asyncio

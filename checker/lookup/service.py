@@ -135,12 +135,7 @@ class Assessor:
 
     def _covers(self, cached: CachedEvidence, mail_domains: Sequence[str]) -> bool:
         """Whether cached evidence answers every question this run would ask."""
-        if self._dns is None:
-            return True
-        routes = cached.dns.mail_routes if cached.dns is not None else None
-        return routes is not None and all(
-            name in routes for name in mail_domains[:MAX_MAIL_DOMAINS]
-        )
+        return cached.answers(mail_domains[:MAX_MAIL_DOMAINS], dns=self._dns is not None)
 
     async def assess_one(self, domain: str, mail_domains: Sequence[str]) -> DomainResult:
         """The verdict on one registrable domain."""
