@@ -25,7 +25,7 @@ import sys
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from checker.addresses import MAX_FIELD_CHARS, clean_name
@@ -45,6 +45,10 @@ MAX_OTHER_GROUPS = 1000
 #: Rows whose parsed contact fields are remembered: a dump repeats a package's fields in
 #: every file of every release. A million-row dump has ~135,000 distinct rows: ~90 MB here.
 PARSE_CACHE_SIZE = 1 << 18
+#: Rows whose person fields are longer than this together are parsed without the cache, so
+#: the cache holds at most PARSE_CACHE_SIZE rows of this size (a hostile dump cannot fill
+#: memory with megabyte-long fields).
+CACHED_ROW_CHARS = 2048
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDR = rf"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@{_LABEL}(?:\.{_LABEL})+"
@@ -130,18 +134,33 @@ class _Group:
         self.latest_use: tuple[_Found, _Use] | None = None
 
 
+_UPLOAD_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"\s*(Z|UTC|[+-]\d{2}:?\d{2})?"
+)
+
+
 def parse_upload_time(value: str) -> datetime:
-    """BigQuery's ``2024-05-01 12:00:00.123 UTC``, or ISO 8601, as aware UTC."""
-    text = value.strip()
-    if text.endswith(" UTC"):
-        text = text[:-4] + "+00:00"
+    """BigQuery's ``2024-05-01 12:00:00.123 UTC``, or ISO 8601 (``Z``, an offset, or no
+    zone: UTC), as aware UTC. The same on every supported Python (3.10's fromisoformat
+    refuses ``Z`` and most fractions)."""
+    match = _UPLOAD_TIME.fullmatch(value.strip())
+    if match is None:
+        raise BadRow(f"upload_time: not a date: {value[:40]!r}")
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
+    zone_text = match.group(8) or "Z"
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        if zone_text in ("Z", "UTC"):
+            zone = timezone.utc
+        else:
+            digits = zone_text[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            zone = timezone(-offset if zone_text[0] == "-" else offset)
+        moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise BadRow(f"upload_time: not a date: {value[:40]!r}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 class DumpReader:
@@ -283,7 +302,8 @@ class DumpReader:
                 self._bad_row(shown, number, "JSON nested too deeply")
 
     def _read_csv(self, stream: io.TextIOWrapper, shown: str) -> None:
-        reader = csv.reader(stream)
+        lines = _CappedLines(stream)  # a line of a million commas is one bad row, not 1 GB
+        reader = csv.reader(lines)
         try:
             header = next(reader, None)
         except csv.Error as exc:
@@ -303,7 +323,7 @@ class DumpReader:
         where = [columns.index(c) if c in columns else None for c in (*COLUMNS, UPLOAD_TIME)]
         width = len(columns)
         while True:
-            start = reader.line_num + 1
+            start = lines.number + 1
             try:
                 row = next(reader)
             except StopIteration:
@@ -311,6 +331,11 @@ class DumpReader:
             except csv.Error as exc:
                 self._rows += 1
                 self._bad_row(shown, start, f"unreadable CSV: {exc}")
+                continue
+            except _LineTooLong:
+                self._rows += 1
+                self._bad_row(shown, start, f"longer than {MAX_LINE_CHARS} characters")
+                reader = csv.reader(lines)  # start afresh after the skipped line
                 continue
             if not row:
                 continue
@@ -328,11 +353,28 @@ class DumpReader:
         author_email: str | None, maintainer: str | None, maintainer_email: str | None,
         upload_time: str | None,
     ) -> None:  # fmt: skip
-        """Count one row; empty strings are no value. The hot loop of a dump."""
-        entries = self._row(author, author_email, maintainer, maintainer_email)
+        """Count one row; empty strings are no value. The hot loop of a dump.
+
+        Raises BadRow for a person field too long to read (its addresses would be lost
+        silently otherwise) and, after counting the row's addresses undated, for an
+        upload time that is not a date.
+        """
+        fields = (author, author_email, maintainer, maintainer_email)
+        size = sum(len(f) for f in fields if f)
+        if size > CACHED_ROW_CHARS:
+            for column, value in zip(_PERSON_COLUMNS, fields, strict=True):
+                if value and len(value) > MAX_FIELD_CHARS:
+                    raise BadRow(f"{column}: longer than {MAX_FIELD_CHARS} characters; not read")
+            entries = self._parse_row(*fields)  # rare and large: not worth a cache slot
+        else:
+            entries = self._row(*fields)
         if not entries:
             return
-        uploaded = parse_upload_time(upload_time) if upload_time else None
+        time_error = None
+        try:
+            uploaded = parse_upload_time(upload_time) if upload_time else None
+        except BadRow as exc:
+            uploaded, time_error = None, f"{exc} (its addresses are checked, undated)"
         use: _Use = (name or None, version or None, uploaded)
         self._addresses += len(entries)
         groups, others, limit = self._groups, self._other_groups, self._sample
@@ -361,6 +403,8 @@ class DumpReader:
                 group.latest = uploaded
                 group.latest_key = contact_key
                 group.latest_use = this or (item, use)
+        if time_error is not None:
+            raise BadRow(time_error)
 
     def drop_cache(self) -> None:
         """Free the parse cache (when no more dumps come): the result fits in its place."""
@@ -488,6 +532,33 @@ def _may_hold_address(text: str) -> bool:
     underscore or a non-word character, never inside a word ("Matthew").
     """
     return "@" in text or "=?" in text or _AT_WORD.search(text) is not None
+
+
+class _LineTooLong(Exception):
+    """A physical line over MAX_LINE_CHARS (already skipped)."""
+
+
+class _CappedLines:
+    """The lines of a text stream, each at most MAX_LINE_CHARS; a longer one is skipped
+    and announced by raising :class:`_LineTooLong` from that ``next`` (iteration goes on)."""
+
+    def __init__(self, stream: io.TextIOWrapper) -> None:
+        self._stream = stream
+        self.number = 0  # physical lines read so far
+
+    def __iter__(self) -> _CappedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline(MAX_LINE_CHARS)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            while (rest := self._stream.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+                pass
+            raise _LineTooLong
+        return line
 
 
 def _column(record: Mapping[str, object], key: str) -> str | None:

@@ -303,3 +303,49 @@ def test_scan_metadata_dump_reports_true_counts_offline(
     assert "3 rows (0 bad)" in result.stderr
     missing = runner.invoke(app, ["scan", "--metadata-dump", "nope.jsonl", "--offline"])
     assert missing.exit_code == 2
+
+
+def test_hostile_rows_are_bad_rows_and_never_stop_or_swell_the_read(tmp_path: Path) -> None:
+    """An upload time past the calendar, megabyte-long fields, a line of a million commas:
+    each is one bad row with its line number; the good rows around them are still read."""
+    import csv as csv_module
+    import json as json_module
+
+    from checker.sources.metadata_dump import read_metadata_dumps
+
+    rows = [
+        {
+            "name": "a",
+            "version": "1",
+            "author_email": "a@firstwidgets.com",
+            "upload_time": "0001-01-01T00:30:00+01:00",
+        },
+        {"name": "b", "version": "1", "author_email": "x" * 70_000 + "@longwidgets.net"},
+        {
+            "name": "c",
+            "version": "1",
+            "author_email": "c@thirdwidgets.org",
+            "upload_time": "2024-05-01T12:00:00Z",
+        },
+    ]
+    jsonl = tmp_path / "dump.jsonl"
+    jsonl.write_text("".join(json_module.dumps(r) + "\n" for r in rows))
+    result = read_metadata_dumps([jsonl])
+    assert set(result.domains) == {"firstwidgets.com", "thirdwidgets.org"}  # first: kept, undated
+    assert [(e.line, e.message.split(":")[1].strip()) for e in result.errors] == [
+        (1, "upload_time"),
+        (2, "author_email"),
+    ]
+    assert result.bad_rows == 2
+
+    table = tmp_path / "dump.csv"
+    with table.open("w", newline="") as handle:
+        writer = csv_module.writer(handle)
+        writer.writerow(["name", "version", "author_email", "upload_time"])
+        writer.writerow(["a", "1", "a@firstwidgets.com", "2024-05-01 12:00:00.123 UTC"])
+        handle.write("," * 1_100_000 + "\n")
+        writer.writerow(["c", "1", "c@thirdwidgets.org", "2024-05-01T12:00:00.1234567Z"])
+    result = read_metadata_dumps([table])
+    assert set(result.domains) == {"firstwidgets.com", "thirdwidgets.org"}
+    assert [e.line for e in result.errors] == [3]
+    assert "longer than" in result.errors[0].message
