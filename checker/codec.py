@@ -11,6 +11,7 @@ Dates are ISO 8601 in UTC with a ``Z`` and whole seconds (``2024-05-01T12:00:00Z
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -85,6 +86,20 @@ def format_datetime(value: datetime) -> str:
         f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
         f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
     )
+
+
+def loads_bounded(data: bytes, *, max_containers: int) -> Any:
+    """``json.loads`` of outside bytes, refusing before parsing a document that could hold
+    more than ``max_containers`` objects and arrays: a few MiB of ``{}`` would otherwise
+    become gigabytes of dicts. Counting brackets overcounts (brackets inside strings), never
+    undercounts, so a refusal is the only possible error. Raises ValueError."""
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > max_containers:
+        raise ValueError(f"more than {max_containers} JSON objects and arrays; not read")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def parse_datetime(text: str) -> datetime:

@@ -20,6 +20,8 @@ from checker.shard import SHARD_EXTRA, ShardCoverage
 
 #: Largest report read (a metadata-dump report of many domains is large, not unbounded).
 MAX_REPORT_BYTES = 512 * 1024 * 1024
+#: Objects and arrays in one report (a contact takes 2, a verdict up to ~10).
+MAX_REPORT_CONTAINERS = 5_000_000
 
 
 class MergeError(ValueError):
@@ -172,7 +174,7 @@ def _covered_shard_error(error: ScanError, coverage: ShardCoverage) -> bool:
 
 def read_report(path: Path) -> Report:
     """The JSON report in ``path``, read strictly; ValueError saying what is wrong."""
-    from checker.codec import report_from_dict
+    from checker.codec import loads_bounded, report_from_dict
     from checker.sources.base import SourceError, read_limited
 
     try:
@@ -182,7 +184,8 @@ def read_report(path: Path) -> Report:
     except SourceError as exc:
         raise ValueError(exc.message) from None
     try:
-        document = json.loads(data.decode("utf-8"))
+        data.decode("utf-8")  # strict: a report is UTF-8 text
+        document = loads_bounded(data, max_containers=MAX_REPORT_CONTAINERS)
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
     except json.JSONDecodeError as exc:

@@ -334,3 +334,13 @@ def test_readers_either_return_a_faithful_object_or_raise_value_error(
         assert to_dict(decoded) == data
 
     check()
+
+
+def test_loads_bounded_refuses_what_could_hold_too_many_containers() -> None:
+    from checker.codec import loads_bounded
+
+    assert loads_bounded(b'{"a": [1, 2]}', max_containers=2) == {"a": [1, 2]}
+    with pytest.raises(ValueError, match="more than 2"):
+        loads_bounded(b"[{}, {}]", max_containers=2)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        loads_bounded(b"[" * 200_000 + b"]" * 200_000, max_containers=10**6)

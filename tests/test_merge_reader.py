@@ -111,3 +111,12 @@ def test_a_fifo_named_as_a_report_is_refused_not_waited_on(tmp_path: Path) -> No
     os.mkfifo(fifo)
     with pytest.raises(ValueError, match="not a regular file"):
         read_report(fifo)
+
+
+def test_a_report_of_millions_of_empty_objects_is_refused_before_parsing(tmp_path: Path) -> None:
+    from checker.merge import MAX_REPORT_CONTAINERS, read_report
+
+    bomb = tmp_path / "bomb.json"
+    bomb.write_bytes(b"[" + b"{}," * (MAX_REPORT_CONTAINERS + 1) + b"{}]")
+    with pytest.raises(ValueError, match="objects and arrays; not read"):
+        read_report(bomb)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from checker.codec import format_datetime, parse_datetime
+from checker.codec import format_datetime, loads_bounded, parse_datetime
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, Role, ScanError, SourceKind
@@ -39,6 +39,8 @@ LATEST_TTL = 6 * 3600
 #: A project answer lists every release's files; large projects reach a few MiB.
 MAX_BODY = 32 * 1024 * 1024
 MAX_FIELD_CHARS = 64 * 1024
+#: Objects and arrays in one answer: the largest projects' answers hold ~200,000.
+MAX_CONTAINERS = 1_000_000
 #: Requests to the index in flight at once.
 CONCURRENCY = 16
 
@@ -125,9 +127,9 @@ def _earliest_upload(files: object) -> datetime | None:
 def parse_release(body: bytes, requirement: Requirement, url: str) -> Release:
     """Read a JSON API answer; raises ValueError when it is not a usable answer for it."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"not JSON ({type(exc).__name__})") from None
+        data = loads_bounded(body, max_containers=MAX_CONTAINERS)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"not JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("info"), Mapping):
         raise ValueError("no 'info' object")
     info = data["info"]
