@@ -448,6 +448,10 @@ def domain_from_dict(data: object, where: str = "domain") -> DomainResult:
     if risk is not worst_risk(reasons):
         raise ValueError(f"{where}.risk: {risk.value!r} is not the worst risk of its reasons")
     registration = fields.get("registration")
+    if risk is Risk.NONE and not isinstance(registration, dict):
+        # The verdict never says healthy without a registration answer: a report that does
+        # was not written by this tool, and must not pass for evidence.
+        raise ValueError(f"{where}: risk 'none' without the registration it rests on")
     dns = fields.get("dns")
     checked_at = fields.get("checked_at")
     return DomainResult(

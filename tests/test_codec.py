@@ -344,3 +344,11 @@ def test_loads_bounded_refuses_what_could_hold_too_many_containers() -> None:
         loads_bounded(b"[{}, {}]", max_containers=2)
     with pytest.raises(ValueError, match="nested too deeply"):
         loads_bounded(b"[" * 200_000 + b"]" * 200_000, max_containers=10**6)
+
+
+def test_a_healthy_verdict_without_its_registration_is_not_read() -> None:
+    from checker.codec import domain_from_dict
+
+    forged = {"domain": "widgets.org", "risk": "none", "reasons": [], "registration": None}
+    with pytest.raises(ValueError, match="without the registration it rests on"):
+        domain_from_dict(forged, "domains[0]")

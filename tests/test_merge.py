@@ -18,9 +18,12 @@ from checker.model import (
     Contact,
     ContactKind,
     DomainResult,
+    EvidenceSource,
     Reason,
     ReasonCode,
+    Registration,
     Report,
+    Risk,
     Role,
     ScanError,
     SourceKind,
@@ -82,11 +85,15 @@ def reports(draw: st.DrawFn) -> Report:
     for name in names:
         codes = draw(st.lists(st.sampled_from(ReasonCode), max_size=3, unique=True))
         reasons = tuple(Reason(code, draw(_text)) for code in codes)
+        risk = worst_risk(reasons)
+        # A healthy verdict always rests on a registration answer (reports say so).
+        evidence = Registration(True, EvidenceSource.RDAP, f"https://rdap.example/domain/{name}")
         results.append(
             DomainResult(
                 name,  # type: ignore[arg-type]
-                worst_risk(reasons),
+                risk,
                 reasons,
+                registration=evidence if risk is Risk.NONE or draw(st.booleans()) else None,
                 checked_at=draw(st.none() | _moment),
                 cached=draw(st.booleans()),
             )
