@@ -123,6 +123,42 @@ def repo(tmp_path: Path) -> Path:
     return project
 
 
+def test_a_pinned_release_is_dated_by_the_latest_release_still_carrying_its_address(
+    world: tuple[FakeRegistry, FakeRegistry, Path], tmp_path: Path
+) -> None:
+    """pycrypto==2.6.1 (2014) with dlitz.net registered in 2023: re-registered, unless the
+    project's latest release, uploaded after 2023, still publishes the same address."""
+    _, pypi, bootstrap = world
+    pypi.add(
+        "pycrypto/2.6.1/json",
+        _pypi_body("pycrypto", "2.6.1", "dlitz@dlitz.net", "2014-06-20T08:10:20Z"),
+    )
+    latest = _pypi_body("pycrypto", "2.7.0", "DLitz@dlitz.net", "2025-01-01T00:00:00Z")
+    latest["urls"] = [
+        {"filename": "pycrypto-2.7.0.tar.gz", "upload_time_iso_8601": "2025-01-01T00:00:00Z"}
+    ]
+    pypi.add("pycrypto/json", latest)
+    args = [
+        "deps", "pycrypto==2.6.1", "--pypi-url", f"{pypi.base_url}domain",
+        "--rdap-bootstrap", str(bootstrap), "--no-dns", "--no-cache", "-f", "json",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["domains"][0]["risk"] == "none"
+    source = report["contacts"][0]["source"]
+    assert (source["version"], source["uploaded"]) == ("2.6.1", "2025-01-01T00:00:00Z")
+
+    pypi.add(
+        "pycrypto/json",
+        _pypi_body("pycrypto", "2.7.0", "someone@else.org", "2025-01-01T00:00:00Z"),
+    )
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    [reason] = json.loads(result.stdout)["domains"][0]["reasons"]
+    assert reason["code"] == "re-registered"
+
+
 @needs_git
 def test_git_history_dates_an_address_by_the_commit_that_added_it(repo: Path) -> None:
     (repo / "setup.cfg").write_text("[metadata]\nauthor_email = new@uncommitted.org\n")

@@ -324,8 +324,40 @@ def pypi_contacts(
     cache = open_cache(settings)
     try:
         releases, errors = fetch_releases(requirements, settings, base_url=base_url, cache=cache)
+        # A pinned release is not the last use of its addresses when the project's latest
+        # release still carries them: ask for the latest too (cached like any release).
+        pinned = {r.key: r for r in requirements if r.version is not None}
+        latest, _ = fetch_releases(
+            [Requirement(r.name, None, r.path, r.line) for r in pinned.values()],
+            settings, base_url=base_url, cache=cache,
+        )  # fmt: skip
     finally:
         warnings = list(cache.warnings)
         cache.close()
     contacts = [c for release in releases for c in release_contacts(release, classifier)]
-    return contacts, errors, warnings
+    return later_uses(contacts, latest, classifier), errors, warnings
+
+
+def later_uses(
+    contacts: Sequence[Contact], latest: Sequence[Release], classifier: DomainClassifier
+) -> list[Contact]:
+    """``contacts`` with ``uploaded`` moved to a later release of the same project that still
+    carries the same address (the latest use is what ``re-registered`` compares with).
+
+    Without it, a pinned old release would date an address that the project still
+    publishes today, and a domain registered since would read re-registered."""
+    carried: dict[tuple[str, str], datetime] = {}
+    for release in latest:
+        if release.uploaded is None:
+            continue
+        for contact in release_contacts(release, classifier):
+            carried[(normalize_name(release.name), contact.email.lower())] = release.uploaded
+    moved = []
+    for contact in contacts:
+        source = contact.source
+        later = carried.get((normalize_name(source.package or ""), contact.email.lower()))
+        if later is not None and source.uploaded is not None and later > source.uploaded:
+            moved.append(replace(contact, source=replace(source, uploaded=later)))
+        else:
+            moved.append(contact)
+    return moved
