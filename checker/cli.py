@@ -254,12 +254,17 @@ def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResu
     from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
 
     dump = read_metadata_dumps(paths, classifier)
-    typer.echo(
-        f"domain-guard: metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
-        f"{dump.addresses:,} addresses, {len(dump.domains):,} registrable domains to look up; "
-        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain",
-        err=True,
+    _say(
+        f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
+        f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
+        f"{len(dump.domains):,} registrable domains to look up; "
+        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain"
     )
+    if dump.addresses and not dump.dated:
+        _say(
+            "warning: no row has a usable upload_time: the re-registered check cannot "
+            "compare registration dates with the last use of an address"
+        )
     return dump
 
 

@@ -97,6 +97,8 @@ class DumpResult:
     rows: int
     bad_rows: int
     addresses: int
+    #: Addresses read from rows with a usable upload time (what ``re-registered`` needs).
+    dated: int = 0
 
     def lookup_domains(self, base: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
         """``base`` (from contacts found elsewhere) with this dump's domains added."""
@@ -185,6 +187,7 @@ class DumpReader:
         self._bad = 0
         self._bad_path = ""
         self._addresses = 0
+        self._dated = 0
 
     def _parse_person(self, name: str | None, email: str | None) -> tuple[_Found, ...]:
         """The addresses of one author or maintainer (name and e-mail field), as an author.
@@ -309,7 +312,7 @@ class DumpReader:
         except csv.Error as exc:
             self._errors.append(ScanError(shown, f"unreadable CSV header: {exc}", 1))
             return
-        columns = [name.strip().lower() for name in header or ()]
+        columns = [name.strip().lstrip("\ufeff").lower() for name in header or ()]
         if "name" not in columns or not any(c in columns for c in _PERSON_COLUMNS):
             self._errors.append(
                 ScanError(
@@ -377,6 +380,8 @@ class DumpReader:
             uploaded, time_error = None, f"{exc} (its addresses are checked, undated)"
         use: _Use = (name or None, version or None, uploaded)
         self._addresses += len(entries)
+        if uploaded is not None:
+            self._dated += len(entries)
         groups, others, limit = self._groups, self._other_groups, self._sample
         for key, mail, contact_key, item in entries:
             if mail is not None:
@@ -446,6 +451,7 @@ class DumpReader:
             rows=self._rows,
             bad_rows=self._bad,
             addresses=self._addresses,
+            dated=self._dated,
         )
 
 

@@ -349,3 +349,16 @@ def test_hostile_rows_are_bad_rows_and_never_stop_or_swell_the_read(tmp_path: Pa
     assert set(result.domains) == {"firstwidgets.com", "thirdwidgets.org"}
     assert [e.line for e in result.errors] == [3]
     assert "longer than" in result.errors[0].message
+
+
+def test_a_dump_without_upload_times_warns_that_re_registration_cannot_be_checked(
+    tmp_path: Path,
+) -> None:
+    table = tmp_path / "dump.csv"
+    table.write_text(
+        "\ufeffname,version,author_email\nwidgets,1.0,a@widgetworks.org\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["scan", "--metadata-dump", str(table), "--offline", "-f", "json"])
+    assert "1 addresses (0 with an upload time)" in result.stderr
+    assert "re-registered check cannot" in result.stderr
+    assert [d["domain"] for d in json.loads(result.stdout)["domains"]] == ["widgetworks.org"]
