@@ -39,7 +39,6 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -229,16 +228,16 @@ def load_file(path: Path) -> Config:
 
 
 def _read_bounded(path: Path) -> str:
+    from checker.sources.base import NotRegularFile, TooLarge, read_limited
+
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{path}: not a regular file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
+        data = read_limited(path, MAX_CONFIG_BYTES)  # no FIFO swapped in after a check
+    except NotRegularFile:
+        raise ConfigError(f"{path}: not a regular file") from None
+    except TooLarge:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not read") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not read")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -10,7 +10,7 @@ from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, ScanError, SourceKind
 from checker.sources.archives import parse_archive
-from checker.sources.base import Extraction, SourceError, decode_text, read_limited
+from checker.sources.base import Extraction, SourceError, read_text
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pyproject import parse_pyproject
 from checker.sources.setupcfg import parse_setup_cfg
@@ -43,11 +43,9 @@ def extract(candidate: Candidate) -> Extraction | None:
         except OSError as exc:
             raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     try:
-        text = decode_text(read_limited(candidate.path))
+        text = read_text(candidate.path)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    if "\x00" in text:
-        raise SourceError("binary content (NUL bytes) in a text metadata file")
     return _TEXT_PARSERS[candidate.kind](text, candidate.display)
 
 

@@ -32,7 +32,13 @@ from checker.github.queries import (
 )
 from checker.model import Contact, Report, Risk, ScanError, SourceKind
 from checker.report.escape import one_line
-from checker.sources.base import MAX_METADATA_BYTES, Extraction, SourceError, decode_text
+from checker.sources.base import (
+    MAX_METADATA_BYTES,
+    Extraction,
+    SourceError,
+    decode_text,
+    refuse_binary,
+)
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pyproject import parse_pyproject
 from checker.sources.setupcfg import parse_setup_cfg
@@ -421,9 +427,7 @@ async def _read(
 ) -> tuple[list[Contact], ScanError | None]:
     where = f"{repo.name_with_owner}:{item.path}"
     try:
-        text = await _text(client, gate, repo, item)
-        if "\x00" in text:
-            raise SourceError("binary content (NUL bytes) in a text metadata file")
+        text = refuse_binary(await _text(client, gate, repo, item))
         extraction = _PARSERS[item.path](text, item.path)
     except SourceError as exc:
         return [], ScanError(path=where, message=exc.message, line=exc.line)

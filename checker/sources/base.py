@@ -23,6 +23,14 @@ class SourceError(Exception):
         self.line = line
 
 
+class NotRegularFile(SourceError):
+    """A FIFO, device, socket or directory where a file was expected."""
+
+
+class TooLarge(SourceError):
+    """A file over the size cap its reader sets."""
+
+
 @dataclass(frozen=True)
 class FieldText:
     """A field's value. ``line`` is the 1-based line of its first character; ``breaks``
@@ -98,10 +106,31 @@ def read_limited(path: Path, limit: int = MAX_METADATA_BYTES) -> bytes:
     became a FIFO or device after the walk looked at it can neither hang nor stream.
     """
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+    except OSError:
+        os.close(descriptor)
+        raise
+    if not regular:  # checked before fdopen, which refuses a directory on its own terms
+        os.close(descriptor)
+        raise NotRegularFile("not a regular file")
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise SourceError("not a regular file")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise SourceError(f"file is over the {limit} byte cap")
+        raise TooLarge(f"file is over the {limit} byte cap")
     return data
+
+
+def refuse_binary(text: str) -> str:
+    """``text``, unless it holds NUL bytes: then it is no text metadata file at all."""
+    if "\x00" in text:
+        raise SourceError("binary content (NUL bytes) in a text metadata file")
+    return text
+
+
+def read_text(path: Path, limit: int = MAX_METADATA_BYTES) -> str:
+    """A regular file's text (:func:`read_limited`, :func:`decode_text`, no NUL bytes).
+
+    OSError is left to the caller, which knows what a missing file means to it.
+    """
+    return refuse_binary(decode_text(read_limited(path, limit)))

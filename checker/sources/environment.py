@@ -15,7 +15,7 @@ from pathlib import Path
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, ScanError, SourceKind
-from checker.sources.base import MAX_METADATA_BYTES, SourceError, decode_text, read_limited
+from checker.sources.base import SourceError, read_text
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pypi import normalize_name
 
@@ -111,13 +111,6 @@ def _metadata_files(directory: Path) -> Iterator[tuple[str, Path]]:
             yield name, Path(entry.path) / "EGG-INFO" / "PKG-INFO"
 
 
-def _read(path: Path) -> str:
-    text = decode_text(read_limited(path, MAX_METADATA_BYTES))  # regular files only
-    if "\x00" in text:
-        raise SourceError("binary content (NUL bytes) in a metadata file")
-    return text
-
-
 def _project_of(directory_name: str) -> str:
     stem = directory_name.rsplit(".", 1)[0]
     return normalize_name(stem.split("-", 1)[0])
@@ -142,7 +135,7 @@ def read_environment(
             shown = metadata.as_posix()
             text: str | ScanError
             try:
-                text = _read(metadata)
+                text = read_text(metadata)
             except FileNotFoundError:
                 continue  # a half-removed copy: a later one on the path may be whole
             except OSError as exc:

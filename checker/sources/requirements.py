@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-from checker.sources.base import MAX_METADATA_BYTES, SourceError, decode_text, read_limited
+from checker.sources.base import MAX_METADATA_BYTES, SourceError, read_text
 from checker.sources.pypi import Requirement, is_valid_name
 
 #: Largest requirements file or lockfile read.
@@ -70,13 +70,9 @@ def _display(path: Path) -> str:
 
 def _read(path: Path) -> str:
     try:
-        data = read_limited(path, MAX_FILE_BYTES)  # regular files only: no FIFO, no device
+        return read_text(path, MAX_FILE_BYTES)  # regular files only: no FIFO, no device
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    text = decode_text(data)
-    if "\x00" in text:
-        raise SourceError("binary content (NUL bytes)")
-    return text
 
 
 # --- specifiers ---------------------------------------------------------------------------

@@ -51,8 +51,7 @@ def test_reading_a_path_that_became_a_fifo_fails_instead_of_hanging(tmp_path: Pa
     # The walk saw a regular file; by the time it is read it is a FIFO with no writer.
     import os
 
-    from checker.scan import read_limited
-    from checker.sources.base import SourceError
+    from checker.sources.base import SourceError, read_limited
 
     fifo = tmp_path / "setup.cfg"
     os.mkfifo(fifo)
