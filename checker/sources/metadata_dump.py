@@ -276,18 +276,17 @@ class DumpReader:
             self._errors.append(ScanError(shown, f"bad row: {message}", line))
 
     def _read_jsonl(self, stream: io.TextIOWrapper, shown: str) -> None:
-        number = 0
+        lines = _CappedLines(stream)
         while True:
-            line = stream.readline(MAX_LINE_CHARS)
-            if not line:
+            try:
+                line = next(lines)
+            except StopIteration:
                 return
-            number += 1
-            if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
-                while (rest := stream.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
-                    pass
+            except _LineTooLong as exc:
                 self._rows += 1
-                self._bad_row(shown, number, f"longer than {MAX_LINE_CHARS} characters")
+                self._bad_row(shown, lines.number, str(exc))
                 continue
+            number = lines.number
             if not line.strip():
                 continue
             self._rows += 1
@@ -335,9 +334,9 @@ class DumpReader:
                 self._rows += 1
                 self._bad_row(shown, start, f"unreadable CSV: {exc}")
                 continue
-            except _LineTooLong:
+            except _LineTooLong as exc:
                 self._rows += 1
-                self._bad_row(shown, start, f"longer than {MAX_LINE_CHARS} characters")
+                self._bad_row(shown, start, str(exc))
                 reader = csv.reader(lines)  # start afresh after the skipped line
                 continue
             if not row:
@@ -563,7 +562,7 @@ class _CappedLines:
         if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
             while (rest := self._stream.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
                 pass
-            raise _LineTooLong
+            raise _LineTooLong(f"longer than {MAX_LINE_CHARS} characters")
         return line
 
 
