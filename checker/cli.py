@@ -614,7 +614,6 @@ def action(
     on, and writes the outputs to GITHUB_OUTPUT. Exits like `scan`; the lookup options
     below are read from DOMAIN_GUARD_* variables like every command's.
     """
-    from checker.config import apply_ignores
     from checker.domains import DomainClassifier
     from checker.github.action import ActionInputError, ActionInputs, publish, workspace
     from checker.report.escape import workflow_command
@@ -645,9 +644,7 @@ def action(
         files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
         shard=lookup.shard,
     )  # fmt: skip
-    report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
-    for warning in warnings:
-        _say(f"warning: {warning}")
+    report = _ignored(report, options)
     code = _exit_code(report, options)
     try:
         published = publish(
@@ -859,7 +856,6 @@ def org(
     """Scan every repository of a GitHub organisation (metadata files at HEAD, over GraphQL)."""
     import asyncio
 
-    from checker.config import apply_ignores
     from checker.domains import DomainClassifier
     from checker.github.client import Endpoints, GitHubClient, GitHubError
     from checker.github.org import (
@@ -924,9 +920,7 @@ def org(
         scanned.contacts, list(scanned.errors), settings,
         files_scanned=scanned.files_scanned, roots=[f"github:{found.login}"], shard=part,
     )  # fmt: skip
-    report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
-    for warning in warnings:
-        _say(f"warning: {warning}")
+    report = _ignored(report, options)
     code = _exit_code(report, options)
     if open_issues or issue_repo:
 
@@ -944,14 +938,16 @@ def org(
 
 def _check_issue_options(open_issues: bool, issue_repo: str | None, issue_label: str) -> None:
     """Usage errors in ``--open-issues``, ``--issue-repo`` and ``--issue-label``."""
-    from checker.github.issues import valid_repository
+    from checker.github.issues import valid_label, valid_repository
 
     if open_issues and issue_repo:
         _usage_error("--open-issues and --issue-repo exclude each other")
     if issue_repo and not valid_repository(issue_repo):
         _usage_error("--issue-repo must be OWNER/REPO")
-    if "," in issue_label or not 0 < len(issue_label) <= 50:
-        _usage_error("--issue-label must be 1 to 50 characters, without commas")
+    if not valid_label(issue_label):
+        _usage_error(
+            "--issue-label must be 1 to 50 characters, without commas or control characters"
+        )
 
 
 #: Repositories named in the one notice about a token that may not write issues.

@@ -296,3 +296,12 @@ def test_verbose_action_logs_github_requests_but_never_the_token(world: dict[str
     assert "domain-guard: debug: GitHub POST /api/v3/repos/octo/widgets/issues -> 201" in said
     assert "/domain/pending.org -> 200" in done.stderr
     assert TOKEN not in done.stdout + done.stderr
+
+
+def test_issue_labels_are_checked_once_for_every_entry_point() -> None:
+    for label in ("a,b", "x" * 51, "tab\there"):
+        with pytest.raises(ActionInputError, match="issue-label"):
+            ActionInputs.from_env({"INPUT_ISSUE-LABEL": label})
+    assert (
+        ActionInputs.from_env({"INPUT_ISSUE-LABEL": "supply chain"}).issue_label == "supply chain"
+    )

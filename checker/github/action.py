@@ -96,9 +96,11 @@ class ActionInputs:
                 f"input format must be one of {', '.join(FORMATS)}, not {output_format[:40]!r}"
             )
         label = get_input(environ, "issue-label") or "domain-guard"
-        if "," in label or len(label) > 50:
+        from checker.github.issues import valid_label  # lazily: it brings the HTTP client
+
+        if not valid_label(label):
             raise ActionInputError(
-                "input issue-label must be at most 50 characters, without commas"
+                "input issue-label must be 1 to 50 characters, without commas or control characters"
             )
         return cls(
             paths=paths,

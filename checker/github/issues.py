@@ -46,6 +46,11 @@ _LABEL = re.compile(r"^[^,\x00-\x1f]{1,50}$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 
 
+def valid_label(label: str) -> bool:
+    """An issue label we can list by: 1 to 50 characters, no comma, no control character."""
+    return bool(_LABEL.match(label))
+
+
 def valid_repository(name: str) -> bool:
     """``owner/name`` as GitHub spells it; never ``.`` or ``..`` (they would move the URL)."""
     return bool(_REPOSITORY.match(name)) and not any(
@@ -247,8 +252,10 @@ async def sync_issue(
     key: str = "repository",
 ) -> IssueOutcome:
     """Bring ``repo``'s domain-guard issue in line with ``report``. Raises GitHubError."""
-    if not _LABEL.match(label):
-        raise ValueError("an issue label is 1 to 50 characters, without commas")
+    if not valid_label(label):
+        raise ValueError(
+            "an issue label is 1 to 50 characters, without commas or control characters"
+        )
     if not valid_repository(repo):
         raise ValueError(f"not a repository name: {repo[:200]!r}")
     results = at_risk(report, limit, include_unknown=include_unknown)
