@@ -95,9 +95,10 @@ def _root(
     ] = False,
 ) -> None:
     """Find package maintainer e-mail domains that someone else could register."""
-    from checker.log import configure
+    if verbose:  # otherwise nothing is shown anyway: debug records are below the default level
+        from checker.log import configure
 
-    configure(verbose)
+        configure(True)
 
 
 FormatOption = Annotated[

@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from checker.log import LOGGER
-from checker.lookup.http import USER_AGENT, parse_retry_after, read_bounded
+from checker.lookup.http import USER_AGENT, origin, parse_retry_after, read_bounded
 from checker.report.escape import one_line
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -102,11 +102,6 @@ def redact(text: str, token: str | None) -> str:
     return text
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
 class GitHubClient:
     """REST and GraphQL calls with one token, within GitHub's limits."""
 
@@ -134,7 +129,7 @@ class GitHubClient:
         self._max_wait = max_wait
         self._backoff = backoff
         self._paused_until = 0.0
-        self._origins = {_origin(self.endpoints.api_url), _origin(self.endpoints.graphql_url)}
+        self._origins = {origin(self.endpoints.api_url), origin(self.endpoints.graphql_url)}
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=timeout,
@@ -255,7 +250,7 @@ class GitHubClient:
         if match is None:
             return None
         target: str = urljoin(self.endpoints.api_url + "/", match.group(1))
-        if _origin(target) not in self._origins:
+        if origin(target) not in self._origins:
             raise GitHubError("GitHub's next-page link points to another host; refused")
         return target
 
@@ -288,7 +283,7 @@ class GitHubClient:
         paced: bool | None = None,
     ) -> tuple[int, Mapping[str, str], bytes]:
         """``paced``: one at a time with a pause (default: for every method but GET/HEAD)."""
-        if _origin(url) not in self._origins:
+        if origin(url) not in self._origins:
             raise GitHubError("refusing to send the token to another host")
         headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
         if self._token:

@@ -413,7 +413,8 @@ def host_key(url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+def origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a URL, lower case: what "the same origin" compares."""
     parts = urlsplit(url)
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
@@ -440,14 +441,14 @@ async def fetch(
     and only to URLs ``redirect_guard`` allows. ``headers`` go only to the first URL's
     origin. A 429/503 that persists comes back as a :class:`FetchResult` with that status.
     """
-    origin = _origin(url)
+    first = origin(url)
     current = url
     seen = {url}
     hops: list[str] = []
     attempts = 0
     while True:
         sent_headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
-        if headers and _origin(current) == origin:
+        if headers and origin(current) == first:
             sent_headers.update(headers)
         outcome = await _fetch_with_retries(
             client=client,
