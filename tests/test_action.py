@@ -25,6 +25,9 @@ healthy.org. 300 IN NS ns1.host.net.
 healthy.org. 300 IN MX 10 mail.healthy.org.
 mail.healthy.org. 300 IN A 192.0.2.10
 pending.org. 300 IN NS ns1.host.net.
+fresh.org. 300 IN NS ns1.host.net.
+fresh.org. 300 IN MX 10 mail.fresh.org.
+mail.fresh.org. 300 IN A 192.0.2.11
 """
 PYPROJECT = """\
 [project]
@@ -70,6 +73,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, str]]:
         org = server.add_registry("pir", ["org"], not_found="rdap-error")
         org.add("healthy.org", synthetic_domain("healthy.org"))
         org.add("pending.org", synthetic_domain("pending.org", statuses=["pending delete"]))
+        org.add("fresh.org", synthetic_domain("fresh.org", registration="2024-03-01T00:00:00Z"))
         host, port = dns.address
         env = {
             "PATH": os.environ.get("PATH", ""),
@@ -305,3 +309,23 @@ def test_issue_labels_are_checked_once_for_every_entry_point() -> None:
     assert (
         ActionInputs.from_env({"INPUT_ISSUE-LABEL": "supply chain"}).issue_label == "supply chain"
     )
+
+
+def test_the_action_dates_addresses_from_a_full_clones_history(world: dict[str, str]) -> None:
+    """fresh.org was registered in 2024; the address was committed in 2018."""
+    workspace = Path(world["GITHUB_WORKSPACE"])
+    (workspace / "pyproject.toml").write_text(
+        '[project]\nname = "w"\nversion = "1"\nauthors = [{email = "bob@fresh.org"}]\n'
+    )
+    env = {**world, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t")
+    env.update(GIT_COMMITTER_EMAIL="t@t", GIT_COMMITTER_DATE="2018-05-01T00:00:00Z")
+    env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"]
+    for command in (["init", "-q"], ["add", "pyproject.toml"], ["commit", "-q", "-m", "x"]):
+        subprocess.run(["git", *command], cwd=workspace, env=env, check=True)
+    done = _run(world)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((workspace / "domain-guard-report.json").read_text())
+    [verdict] = report["domains"]
+    assert [r["code"] for r in verdict["reasons"]] == ["re-registered"]
+    assert report["contacts"][0]["source"]["uploaded"] == "2018-05-01T00:00:00Z"

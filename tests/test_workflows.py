@@ -580,3 +580,58 @@ def test_pin_check_rejects_a_movable_reference(line: str) -> None:
 def test_pin_check_accepts_a_sha_with_its_version() -> None:
     line = "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"
     assert unpinned_uses(line + "\n      - uses: ./\n") == []
+
+
+# -- the exit-code handling written in workflow shell steps ---------------------------------
+
+
+def _stub_domain_guard(tmp_path: Path, script: str) -> dict[str, str]:
+    """An environment whose `domain-guard` is a stub running ``script`` (sh)."""
+    bin_dir = tmp_path / "stub-bin"
+    bin_dir.mkdir(exist_ok=True)
+    stub = bin_dir / "domain-guard"
+    stub.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    stub.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _named_step(workflow: str, job: str, needle: str) -> dict[str, Any]:
+    steps = _load(ROOT / ".github" / "workflows" / workflow)["jobs"][job]["steps"]
+    return next(s for s in steps if needle in s.get("name", "") or needle in s.get("run", ""))
+
+
+@pytest.mark.parametrize(
+    ("script", "passes"),
+    [
+        ('for a; do [ "$p" = --output ] && echo "{}" > "$a"; p=$a; done; exit 0\n', True),
+        # exit 3 (a file could not be read) still wrote the report: the shard goes on
+        ('for a; do [ "$p" = --output ] && echo "{}" > "$a"; p=$a; done; exit 3\n', True),
+        ("exit 3\n", False),  # 3 without a report: the listing failed
+        ('for a; do [ "$p" = --output ] && echo "{}" > "$a"; p=$a; done; exit 4\n', False),
+        ("exit 2\n", False),
+    ],
+)
+def test_org_scan_shard_step_lets_only_a_written_report_through(
+    tmp_path: Path, script: str, passes: bool
+) -> None:
+    step = _named_step("org-scan.yml", "scan", "domain-guard org")
+    values = {"inputs.org": "acme", "matrix.shard": "1", "inputs.shards": "2", "secrets.token": "t"}
+    done = _run_step(step, values, tmp_path, _stub_domain_guard(tmp_path, script))
+    assert (done.returncode == 0) is passes, done.stderr
+
+
+@pytest.mark.parametrize(("code", "passes"), [(0, True), (3, True), (1, False), (4, False)])
+def test_org_scan_summary_and_sarif_steps_let_exit_3_through(
+    tmp_path: Path, code: int, passes: bool
+) -> None:
+    env = {**_stub_domain_guard(tmp_path, f"exit {code}\n"), "GITHUB_STEP_SUMMARY": os.devnull}
+    for name in ("Step summary", "SARIF"):
+        step = _named_step("org-scan.yml", "merge", name)
+        assert (_run_step(step, {}, tmp_path, env).returncode == 0) is passes, name
+
+
+@pytest.mark.parametrize(("tag", "passes"), [("v0.1.0", True), ("0.1.0", True), ("v9.9.9", False)])
+def test_release_refuses_a_tag_that_is_not_the_project_version(tag: str, passes: bool) -> None:
+    step = _named_step("release.yml", "build", "The tag names the version")
+    done = _run_step(step, {"github.event.release.tag_name": tag}, ROOT, dict(os.environ))
+    assert (done.returncode == 0) is passes, done.stdout + done.stderr
