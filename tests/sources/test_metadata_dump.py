@@ -362,3 +362,33 @@ def test_a_dump_without_upload_times_warns_that_re_registration_cannot_be_checke
     assert "1 addresses (0 with an upload time)" in result.stderr
     assert "re-registered check cannot" in result.stderr
     assert [d["domain"] for d in json.loads(result.stdout)["domains"]] == ["widgetworks.org"]
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(9998, 12, 30),
+        timezones=st.just(timezone.utc),
+    ),
+    separator=st.sampled_from(["T", " "]),
+    digits=st.sampled_from([0, 1, 3, 6, 9]),
+    zone=st.sampled_from(["", "Z", " UTC", "UTC", "+00:00", "+05:30", "-0800"]),
+)
+def test_upload_times_read_the_same_in_every_spelling(
+    moment: datetime, separator: str, digits: int, zone: str
+) -> None:
+    """The fast path (fromisoformat) and the general one agree with the written instant."""
+    from datetime import timedelta
+
+    from checker.sources.metadata_dump import parse_upload_time
+
+    offset = {"+05:30": timedelta(hours=5, minutes=30), "-0800": timedelta(hours=-8)}.get(
+        zone, timedelta(0)
+    )
+    local = (moment + offset).replace(tzinfo=None)
+    text = local.strftime(f"%Y-%m-%d{separator}%H:%M:%S")
+    if digits:
+        text += "." + f"{local.microsecond:06d}{'0' * 3}"[:digits]
+    kept = int(f"{local.microsecond:06d}"[:digits].ljust(6, "0")) if digits else 0
+    expected = moment.replace(microsecond=kept)
+    assert parse_upload_time(text + zone) == expected
