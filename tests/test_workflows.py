@@ -52,7 +52,7 @@ def _tool(name: str) -> str:
     """A console script of the test environment (beside this Python, or on PATH)."""
     beside = Path(sysconfig.get_path("scripts")) / name
     found = str(beside) if beside.exists() else shutil.which(name)
-    assert found, f"{name} is not installed: pip install -e '.[test]'"
+    assert found, f"{name} is not installed: pip install --require-hashes -r requirements/test.lock"
     return found
 
 

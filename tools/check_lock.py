@@ -1,7 +1,10 @@
 """Check that the hash-pinned locks in ``requirements/`` match ``pyproject.toml``.
 
-``requirements/runtime.lock`` must cover ``[project].dependencies`` and
-``requirements/build.lock`` must cover ``[build-system].requires``:
+``requirements/runtime.lock`` must cover ``[project].dependencies``,
+``requirements/build.lock`` must cover ``[build-system].requires`` and
+``requirements/test.lock`` (what the README's test command and ``.ci/run`` install) must cover
+both ``[project].dependencies`` and the ``test`` extra, pinning every runtime dependency to the
+version ``runtime.lock`` ships (so the suite tests what the image runs):
 
 - every entry is an exact ``name==version`` pin with at least one ``--hash=sha256:``,
   with no other option (no ``-e``, ``-r``, index or URL) and no duplicate;
@@ -17,7 +20,7 @@ Transitive pins are not resolved here (that needs the index): the image build in
 lock with ``pip install --require-hashes`` without ``--no-deps``, which refuses a lock that
 misses a dependency, then runs ``pip check``.
 
-Usage: ``python tools/check_lock.py [--root DIR]``. Exit 0 when both locks match, 1 otherwise.
+Usage: ``python tools/check_lock.py [--root DIR]``. Exit 0 when every lock matches, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ else:
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_LOCK = Path("requirements/runtime.lock")
 BUILD_LOCK = Path("requirements/build.lock")
+TEST_LOCK = Path("requirements/test.lock")
 
 # The interpreters the image is built on: the official python:3.12 image the Dockerfile
 # pins, and Debian bookworm's python3 (3.11) that the container check builds on.
@@ -239,10 +243,13 @@ def check(root: Path) -> list[Problem]:
     pyproject_path = root / "pyproject.toml"
     data = tomllib.loads(pyproject_path.read_text(encoding="utf-8"))
     project = str(data["project"]["name"])
+    runtime = list(data["project"].get("dependencies", []))
+    test = runtime + list(data["project"].get("optional-dependencies", {}).get("test", []))
     problems: list[Problem] = []
     for lock, requirements, label in (
-        (RUNTIME_LOCK, data["project"].get("dependencies", []), f"{project} (pyproject.toml)"),
+        (RUNTIME_LOCK, runtime, f"{project} (pyproject.toml)"),
         (BUILD_LOCK, data.get("build-system", {}).get("requires", []), "-r requirements/build.in"),
+        (TEST_LOCK, test, f"{project} (pyproject.toml)"),
     ):
         lock_file = root / lock
         if not lock_file.is_file():
@@ -256,7 +263,27 @@ def check(root: Path) -> list[Problem]:
             project=project,
             direct_label=label,
         )
+    problems += _tested_as_shipped(root)
     return problems
+
+
+def _tested_as_shipped(root: Path) -> list[Problem]:
+    """The test lock must pin every runtime dependency to the version the image ships."""
+    try:
+        runtime, _ = parse_lock((root / RUNTIME_LOCK).read_text(encoding="utf-8"), "")
+        tested, _ = parse_lock((root / TEST_LOCK).read_text(encoding="utf-8"), "")
+    except OSError:
+        return []  # reported as missing above
+    return [
+        Problem(
+            TEST_LOCK.as_posix(),
+            pin.line,
+            f"{name}=={pin.version} but {RUNTIME_LOCK} ships {runtime[name].version}: "
+            f"regenerate {TEST_LOCK} with -c {RUNTIME_LOCK}",
+        )
+        for name, pin in tested.items()
+        if name in runtime and runtime[name].version != pin.version
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -270,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problems:
         print(f"lock check FAILED: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"lock check OK: {RUNTIME_LOCK} and {BUILD_LOCK} match pyproject.toml")
+    print(f"lock check OK: {RUNTIME_LOCK}, {BUILD_LOCK} and {TEST_LOCK} match pyproject.toml")
     return 0
 
 

@@ -162,3 +162,17 @@ def test_fails_when_build_requirements_change(
 def test_fails_when_a_lock_is_missing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "requirements" / "build.lock").unlink()
     assert_fails(project, capsys, "requirements/build.lock:0: missing")
+
+
+def test_fails_when_a_test_dependency_is_not_in_the_test_lock(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(project / "pyproject.toml", '"dnslib>=0.9.24",', '"dnslib>=0.9.24",\n    "flask>=3",')
+    assert_fails(project, capsys, "requirements/test.lock", "'flask>=3' is required but not locked")
+
+
+def test_fails_when_the_test_lock_tests_another_version_than_the_image_ships(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(project / "requirements" / "test.lock", "httpx==0.28.1", "httpx==0.28.0")
+    assert_fails(project, capsys, "httpx==0.28.0 but requirements/runtime.lock ships 0.28.1")
