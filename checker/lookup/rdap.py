@@ -31,6 +31,7 @@ from checker.lookup.http import (
     fetch,
 )
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
+from checker.registries import registry_for
 
 RDAP_ACCEPT = "application/rdap+json, application/json"
 MAX_JSON_DEPTH = 48
@@ -408,15 +409,27 @@ class RdapClient:
         self._retries = retries
 
     def covers(self, domain: str) -> bool:
-        """True when the bootstrap names an RDAP service for ``domain``."""
-        return self.bootstrap.covers(domain.strip().rstrip(".").lower())
+        """True when an RDAP service is known for ``domain``."""
+        return bool(self._base_urls(domain.strip().rstrip(".").lower()))
 
     def query_urls(self, domain: str) -> tuple[str, ...]:
         """The RDAP URLs that would be asked about ``domain``, in order."""
         name = domain.strip().rstrip(".").lower()
-        return tuple(
-            f"{base}domain/{quote(name, safe='.-')}" for base in self.bootstrap.base_urls(name)
-        )
+        return tuple(f"{base}domain/{quote(name, safe='.-')}" for base in self._base_urls(name))
+
+    def _base_urls(self, name: str) -> tuple[str, ...]:
+        """The bootstrap's services for ``name``; under a private second-level registry
+        only a bootstrap entry at or below its suffix, else the registry's own RDAP:
+        the parent TLD's registry does not hold ``foo.uk.com`` and would say "not found"."""
+        registry = registry_for(name)
+        if registry is None:
+            return self.bootstrap.base_urls(name)
+        labels = name.split(".")
+        for start in range(len(labels) - registry.suffix.count(".")):
+            urls = self.bootstrap.services.get(".".join(labels[start:]))
+            if urls:
+                return urls
+        return registry.rdap
 
     async def lookup(
         self, domain: str, *, follow_registrar: Callable[[Registration], bool]

@@ -4,24 +4,30 @@ One TCP exchange per lookup (RFC 3912): connect, send the query and CRLF, read u
 server closes. Answers are bounded in bytes and time, decoded as UTF-8 with a latin-1
 fallback, and handed to :func:`~checker.lookup.whois_parse.parse_whois`. Referrals
 (``Registrar WHOIS Server:``, ``refer:``) are not followed: the registry's answer is the
-one that counts. WHOIS servers rate-limit hard, so each server gets at most
+one that counts. The server is the hand-kept profile's (``whois-servers.json``), else the
+one the IANA root zone database names for the TLD (``whois-iana.json``), else that of a
+private second-level registry (``private-registries.json``). WHOIS servers rate-limit hard, so each server gets at most
 ``per_server`` connections at a time and a pause between queries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import json
 import re
 import types
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from importlib import resources
 
 import idna
 
 from checker.lookup.whois_parse import WhoisProfile, WhoisTable, load_table, parse_whois
 from checker.model import LookupFailure, ReasonCode, Registration
+from checker.registries import private_registries
 
 DEFAULT_PORT = 43
 DEFAULT_TIMEOUT = 10.0
@@ -55,7 +61,8 @@ class WhoisClient:
 
     ``servers_override`` maps a TLD (or longer suffix) to ``(host, port)`` and wins over
     the shipped table; a registry's query format (DENIC's ``-T dn,ace``) is kept when
-    only its address is overridden.
+    only its address is overridden. ``hosts`` maps a suffix to the port-43 host of a
+    registry without a hand-kept profile (default: :func:`shipped_hosts`).
     """
 
     def __init__(
@@ -67,10 +74,12 @@ class WhoisClient:
         per_server: int = DEFAULT_PER_SERVER,
         spacing: float = DEFAULT_SPACING,
         table: WhoisTable | None = None,
+        hosts: Mapping[str, str] | None = None,
     ) -> None:
         if timeout <= 0 or max_bytes <= 0 or per_server < 1 or spacing < 0:
             raise ValueError("timeout, max_bytes and per_server must be positive, spacing >= 0")
         self._table = table or load_table()
+        self._hosts = shipped_hosts() if hosts is None else hosts
         self._overrides = {
             _normalise_suffix(suffix): (host, port)
             for suffix, (host, port) in servers_override.items()
@@ -113,16 +122,19 @@ class WhoisClient:
     # --- internals ---------------------------------------------------------------------
 
     def _target(self, name: str) -> _Target | None:
-        suffix = self._table.suffix_for(name, extra=self._overrides)
+        suffix = self._table.suffix_for(name, extra=self._overrides.keys() | self._hosts.keys())
         if suffix is None:
             return None
         profile = self._table.profile_for(name)  # the registry's query format and phrasing
+        if profile.suffix != suffix:
+            profile = self._table.generic  # a registry the hand-kept table does not describe
         if suffix in self._overrides:
             host, port = self._overrides[suffix]
             return _Target(host, port, profile)
-        if profile.host is None:
-            return None
-        return _Target(profile.host, profile.port, profile)
+        if profile.host is not None:
+            return _Target(profile.host, profile.port, profile)
+        host = self._hosts.get(suffix)
+        return None if host is None else _Target(host, DEFAULT_PORT, profile)
 
     def _gate(self, target: _Target) -> _Gate:
         loop = asyncio.get_running_loop()
@@ -167,6 +179,23 @@ class WhoisClient:
             writer.close()
             with suppress(OSError, asyncio.TimeoutError):
                 await asyncio.wait_for(writer.wait_closed(), _CLOSE_TIMEOUT)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_hosts() -> Mapping[str, str]:
+    """Suffix -> port-43 host: every TLD without RDAP whose IANA root zone record names a
+    WHOIS server (``checker/data/whois-iana.json``), and every private second-level
+    registry with a WHOIS server (``checker/data/private-registries.json``)."""
+    text = resources.files("checker").joinpath("data", "whois-iana.json").read_text("utf-8")
+    document = json.loads(text)
+    servers = document.get("servers") if isinstance(document, dict) else None
+    if not isinstance(servers, dict):
+        raise ValueError("whois-iana.json: 'servers' must be an object")
+    hosts = {_normalise_suffix(tld): str(host) for tld, host in servers.items()}
+    for suffix, registry in private_registries().items():
+        if registry.whois is not None:
+            hosts[suffix] = registry.whois
+    return types.MappingProxyType(hosts)
 
 
 class _Oversize(Exception):
