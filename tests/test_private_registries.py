@@ -37,7 +37,9 @@ def world(tmp_path: Path) -> Iterator[tuple[list[str], LoopbackWhoisServer, Rdap
         whois.answer(
             "history.uk.com",
             (
-                FIXTURES / "whois" / "weppos-whois_whois.centralnic.com_uk.com_status_registered.txt"
+                FIXTURES
+                / "whois"
+                / "weppos-whois_whois.centralnic.com_uk.com_status_registered.txt"
             ).read_bytes(),
         )
         host, port = whois.address
@@ -62,7 +64,10 @@ def test_lapsed_name_under_uk_com_is_critical_though_uk_com_is_healthy(
     verdicts = {d["domain"]: d for d in report["domains"]}
     assert set(verdicts) == {"lapsed.uk.com", "history.uk.com", "uk.com"}
     lapsed = verdicts["lapsed.uk.com"]
-    assert (lapsed["risk"], [r["code"] for r in lapsed["reasons"]]) == ("critical", ["unregistered"])
+    assert (lapsed["risk"], [r["code"] for r in lapsed["reasons"]]) == (
+        "critical",
+        ["unregistered"],
+    )
     assert lapsed["registration"]["source"] == "whois"
     expired = verdicts["history.uk.com"]
     assert expired["risk"] == "high"

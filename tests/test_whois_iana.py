@@ -80,7 +80,7 @@ def test_iana_only_registry_is_asked_plainly_and_read_with_the_generic_profile(
     server: LoopbackWhoisServer,
 ) -> None:
     # the address is overridden to reach the loopback server; the TLD has no profile
-    server.answer("nothere.tr", "No match for \"NOTHERE.TR\".\n")
+    server.answer("nothere.tr", 'No match for "NOTHERE.TR".\n')
     client = WhoisClient({"tr": server.address}, spacing=0.0)
     result = asyncio.run(client.lookup("nothere.tr"))
     host, port = server.address

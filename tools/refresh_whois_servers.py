@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{_package_name(args.whoisserver_world)} (ISC); 'retrieved' is the latest page read"
         )
     else:
-        with urllib.request.urlopen(TLD_LIST_URL, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(TLD_LIST_URL, timeout=30) as response:
             tlds = tlds_from_list(response.read().decode("ascii", "replace"))
         servers = from_iana(tlds)
         retrieved = dt.datetime.now(dt.timezone.utc).date().isoformat()

@@ -6,8 +6,9 @@ fallback, and handed to :func:`~checker.lookup.whois_parse.parse_whois`. Referra
 (``Registrar WHOIS Server:``, ``refer:``) are not followed: the registry's answer is the
 one that counts. The server is the hand-kept profile's (``whois-servers.json``), else the
 one the IANA root zone database names for the TLD (``whois-iana.json``), else that of a
-private second-level registry (``private-registries.json``). WHOIS servers rate-limit hard, so each server gets at most
-``per_server`` connections at a time and a pause between queries.
+private second-level registry (``private-registries.json``). WHOIS servers rate-limit
+hard, so each server gets at most ``per_server`` connections at a time and a pause between
+queries.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ class WhoisClient:
             return _Target(host, port, profile)
         if profile.host is not None:
             return _Target(profile.host, profile.port, profile)
-        host = self._hosts.get(suffix)
-        return None if host is None else _Target(host, DEFAULT_PORT, profile)
+        shipped = self._hosts.get(suffix)
+        return None if shipped is None else _Target(shipped, DEFAULT_PORT, profile)
 
     def _gate(self, target: _Target) -> _Gate:
         loop = asyncio.get_running_loop()
@@ -186,8 +187,8 @@ def shipped_hosts() -> Mapping[str, str]:
     """Suffix -> port-43 host: every TLD without RDAP whose IANA root zone record names a
     WHOIS server (``checker/data/whois-iana.json``), and every private second-level
     registry with a WHOIS server (``checker/data/private-registries.json``)."""
-    text = resources.files("checker").joinpath("data", "whois-iana.json").read_text("utf-8")
-    document = json.loads(text)
+    data = resources.files("checker").joinpath("data")
+    document = json.loads(data.joinpath("whois-iana.json").read_text(encoding="utf-8"))
     servers = document.get("servers") if isinstance(document, dict) else None
     if not isinstance(servers, dict):
         raise ValueError("whois-iana.json: 'servers' must be an object")
