@@ -32,6 +32,7 @@ from checker.lookup.http import (
     check_public_https,
     fetch,
 )
+from checker.lookup.registrar import registrar_unavailable
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
 from checker.registries import registry_for
 
@@ -564,14 +565,16 @@ class RdapClient:
         """The registry answer with what the registrar at ``link`` adds (notes, missing expiry)."""
         reason = await check_public_https(link, resolver=self._resolver)
         if reason is not None:
-            return _unavailable(
+            return registrar_unavailable(
                 registry, link, f"registrar link {link[:200]} not followed: {reason}"
             )
         answer = await self._query(link, name, same_origin_ok=False)
         if isinstance(answer, LookupFailure):
-            return _unavailable(registry, link, f"registrar lookup failed: {answer.message}")
+            return registrar_unavailable(
+                registry, link, f"registrar lookup failed: {answer.message}"
+            )
         if isinstance(answer, Registration):
-            return _unavailable(
+            return registrar_unavailable(
                 registry, link, f"registrar RDAP {link[:200]} does not know the name (HTTP 404)"
             )
         registrar = answer.registration
@@ -596,22 +599,3 @@ class RdapClient:
             registrar_url=link,
             notes=registry.notes + tuple(notes),
         )
-
-
-def _noted(registration: Registration, note: str) -> Registration:
-    return replace(registration, notes=(*registration.notes, note))
-
-
-def _unavailable(registry: Registration, link: str, why: str) -> Registration:
-    """The registry answer, noting why the registrar's could not be had; when the registry
-    left the expiry to the registrar, that failure is one the verdict must show."""
-    noted = _noted(registry, why)
-    if registry.expires is not None:
-        return noted  # the registry's own expiry stands
-    return replace(
-        noted,
-        registrar_failure=(
-            f"the registry's answer ({registry.url}) has no expiry date and names the "
-            f"registrar's RDAP service for it ({link[:200]}), which could not be had: {why}"
-        ),
-    )
