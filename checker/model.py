@@ -170,7 +170,7 @@ class Contact:
     kind: ContactKind
     obfuscated: bool
     domain: str | None  # the mail domain, A-label, lower case
-    registrable_domain: str | None  # from the ICANN section of the Public Suffix List
+    registrable_domain: str | None  # ICANN section of the PSL, or a private registry's name
     source: SourceRef
     note: str | None = None  # why an address is ``invalid`` or ``provider``
 

@@ -42,6 +42,22 @@ def lookup(client: WhoisClient) -> Registration:
     return result
 
 
+def ask_with_registrar(
+    registry: LoopbackWhoisServer, registrar: LoopbackWhoisServer, registrar_says: str
+) -> Registration:
+    """Ask the registry, whose thin answer refers to ``registrar`` (vetted as public)."""
+    host, port = registrar.address
+    registry.answer("redis.io", thin(f"ReferralServer: whois://whois.name.com:{port}"))
+    registrar.answer("redis.io", registrar_says)
+    client = WhoisClient(
+        {"io": registry.address},
+        spacing=0.0,
+        resolver=StubResolver({"whois.name.com": [host]}),
+        is_public=lambda address: True,  # the loopback registrar stands in for a public one
+    )
+    return lookup(client)
+
+
 def test_a_referral_to_a_non_public_host_is_not_asked_and_the_domain_is_unknown(
     servers: tuple[LoopbackWhoisServer, LoopbackWhoisServer],
 ) -> None:
@@ -78,16 +94,8 @@ def test_the_registrar_expiry_fills_in_when_the_registrar_answers(
     servers: tuple[LoopbackWhoisServer, LoopbackWhoisServer],
 ) -> None:
     registry, registrar = servers
-    host, port = registrar.address
-    registry.answer("redis.io", thin(f"ReferralServer: whois://whois.name.com:{port}"))
-    registrar.answer("redis.io", REGISTERED)  # a full answer with the expiry
-    client = WhoisClient(
-        {"io": registry.address},
-        spacing=0.0,
-        resolver=StubResolver({"whois.name.com": [host]}),
-        is_public=lambda address: True,  # the loopback registrar stands in for a public one
-    )
-    result = lookup(client)
+    result = ask_with_registrar(registry, registrar, REGISTERED)  # a full answer with expiry
+    port = registrar.address[1]
     assert result.registrar_failure is None
     assert result.expires == datetime(2020, 5, 28, 22, 9, 44, tzinfo=timezone.utc)
     assert result.registrar_url == f"whois://whois.name.com:{port}/redis.io"
@@ -99,16 +107,7 @@ def test_a_registrar_that_does_not_know_the_name_is_no_answer(
     servers: tuple[LoopbackWhoisServer, LoopbackWhoisServer],
 ) -> None:
     registry, registrar = servers
-    host, port = registrar.address
-    registry.answer("redis.io", thin(f"ReferralServer: whois://whois.name.com:{port}"))
-    registrar.answer("redis.io", 'No match for "REDIS.IO".\n')
-    client = WhoisClient(
-        {"io": registry.address},
-        spacing=0.0,
-        resolver=StubResolver({"whois.name.com": [host]}),
-        is_public=lambda address: True,
-    )
-    result = lookup(client)
+    result = ask_with_registrar(registry, registrar, 'No match for "REDIS.IO".\n')
     assert result.registrar_failure is not None
     assert "does not know the name" in result.registrar_failure
 
