@@ -18,7 +18,7 @@ from checker.domains import DomainClassifier
 from checker.registries import private_registries, registries_from_json, registry_for
 from tests.conftest import FIXTURES
 from tests.servers.rdap import RdapServer, synthetic_domain
-from tests.servers.whois import LoopbackWhoisServer
+from tests.servers.whois import Behaviour, LoopbackWhoisServer
 
 runner = CliRunner()
 DATA = Path(__file__).resolve().parents[1] / "checker" / "data"
@@ -82,14 +82,15 @@ def test_lapsed_name_under_uk_com_is_critical_though_uk_com_is_healthy(
 def test_name_under_a_private_registry_is_never_sent_to_the_parent_rdap(
     world: tuple[list[str], LoopbackWhoisServer, RdapServer],
 ) -> None:
-    args, _, rdap = world
-    without_whois = [a for a in args if not a.startswith("uk.com=")]
-    without_whois.remove("--whois-server")
-    # no WHOIS override: the shipped server is off-machine and cannot be reached, so the
-    # answer is unknown; the .com registry, which would say "not found", is not asked.
-    result = runner.invoke(app, ["domain", "lapsed.uk.com", *without_whois])
+    args, whois, rdap = world
+    # The uk.com registry fails: the answer is unknown, and the .com registry, which does
+    # not hold the name and would say "not found", is not asked in its place.
+    whois.answer("flaky.uk.com", "Domain Name: FLAKY.UK.COM\n", behaviour=Behaviour.RESET)
+    result = runner.invoke(app, ["domain", "flaky.uk.com", *args])
     report = json.loads(result.stdout)
     assert report["domains"][0]["risk"] == "unknown"
+    assert [r["code"] for r in report["domains"][0]["reasons"]] == ["lookup-failed"]
+    assert whois.queries == ["flaky.uk.com"]
     assert rdap.requests == 0
 
 
