@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+from tests.servers.whois import LoopbackWhoisServer
+
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "refresh_whois_servers.py"
 
 # The shape of whois.iana.org's answer for a TLD (fields as IANA prints them).
@@ -89,3 +93,13 @@ def test_second_level_registries_are_kept_only_under_a_tld_without_whois() -> No
     )
     assert document["without_whois"] == ["za"]
     assert document["second_level"]["co.za"] == "whois.registry.net.za"
+
+
+def test_iana_is_asked_once_per_tld_over_port_43(monkeypatch: pytest.MonkeyPatch) -> None:
+    with LoopbackWhoisServer() as iana:
+        iana.answer("tr", IANA_ANSWER)
+        iana.answer("gr", IANA_ANSWER.replace("whois:        whois.trabis.gov.tr.\n", ""))
+        monkeypatch.setattr(tool, "IANA_WHOIS", iana.address)
+        monkeypatch.setattr(tool, "PAUSE", 0.0)
+        assert tool.from_iana(["tr", "gr"]) == {"tr": "whois.trabis.gov.tr", "gr": None}
+        assert iana.queries == ["tr", "gr"]
