@@ -41,10 +41,6 @@ def test_table_is_sourced_dated_and_lists_only_tlds_without_rdap() -> None:
     assert not (servers | without) & set(CURATED["excluded"])
     assert all(HOSTNAME.match(host) for host in IANA["servers"].values())
     assert len(servers) > 150  # was 47 TLDs before the IANA table
-    for suffix, host in IANA["second_level"].items():
-        assert suffix.rsplit(".", 1)[1] in without, suffix
-        assert HOSTNAME.match(host), suffix
-    assert len(IANA["second_level_sources"]) >= 2
 
 
 def test_every_country_code_tld_is_accounted_for() -> None:
@@ -64,7 +60,6 @@ def test_every_country_code_tld_is_accounted_for() -> None:
         ("example.ae", IANA["servers"]["ae"]),
         ("example.de", "whois.denic.de"),  # the hand-kept profile wins
         ("foo.uk.com", "whois.centralnic.net"),  # a private second-level registry
-        ("example.co.za", "whois.registry.net.za"),  # .za names no server; co.za has one
     ],
 )
 def test_tlds_without_a_hand_kept_profile_are_covered(domain: str, host: str) -> None:

@@ -45,30 +45,13 @@ MAX_ANSWER = 64 * 1024
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
-# Registries of ICANN-section second-level suffixes under a TLD whose IANA record names no
-# WHOIS server: hand-kept, each host named alike by both sources cited.
-SECOND_LEVEL_SOURCES = (
-    "rfc1036/whois tld_serv_list 5.5.18 (GPL-2.0+), tld_serv.h of the PyPI sdist cwhois 1.3.0",
-    "weppos/whois data/tld.json at commit 0024f3411725c1ef32f950375d4d271fdc0cee1a (MIT)",
-)
-SECOND_LEVEL = {
-    "ac.za": "whois.ac.za",
-    "co.za": "whois.registry.net.za",
-    "gov.za": "whois.gov.za",
-    "net.za": "net-whois.registry.net.za",
-    "org.za": "org-whois.registry.net.za",
-    "web.za": "web-whois.registry.net.za",
-}
-
 DESCRIPTION = (
     "The registry WHOIS server (port 43) of every TLD that has no RDAP service in the "
     "shipped IANA RDAP bootstrap, from the 'whois' field of the IANA root zone database. "
     "Written by tools/refresh_whois_servers.py; do not edit by hand: hand-kept profiles "
     "(query formats, phrasings, a different host) belong in whois-servers.json, which wins. "
     "'without_whois' lists the TLDs without RDAP whose IANA record names no WHOIS server: "
-    "they are reported 'unsupported-tld'. 'second_level' lists the registries of second-level "
-    "suffixes (ICANN section of the Public Suffix List) under such a TLD, hand-kept in the tool "
-    "with 'second_level_sources'."
+    "they are reported 'unsupported-tld'."
 )
 
 
@@ -168,12 +151,6 @@ def build(
         "rdap_bootstrap": bootstrap_publication,
         "servers": {tld: host for tld, host in kept.items() if host},
         "without_whois": sorted(tld for tld, host in kept.items() if not host),
-        "second_level": {
-            suffix: host
-            for suffix, host in SECOND_LEVEL.items()
-            if suffix.rsplit(".", 1)[-1] in kept and suffix not in skip
-        },
-        "second_level_sources": list(SECOND_LEVEL_SOURCES),
     }
 
 

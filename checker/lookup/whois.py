@@ -248,21 +248,14 @@ class WhoisClient:
 @functools.lru_cache(maxsize=1)
 def shipped_hosts() -> Mapping[str, str]:
     """Suffix -> port-43 host: every TLD without RDAP whose IANA root zone record names a
-    WHOIS server and the second-level registries under such TLDs that lack one
-    (``checker/data/whois-iana.json``), and every private second-level registry with a
-    WHOIS server (``checker/data/private-registries.json``)."""
+    WHOIS server (``checker/data/whois-iana.json``), and every private second-level
+    registry with a WHOIS server (``checker/data/private-registries.json``)."""
     data = resources.files("checker").joinpath("data")
     document = json.loads(data.joinpath("whois-iana.json").read_text(encoding="utf-8"))
     servers = document.get("servers") if isinstance(document, dict) else None
     if not isinstance(servers, dict):
         raise ValueError("whois-iana.json: 'servers' must be an object")
-    second_level = document.get("second_level", {})
-    if not isinstance(second_level, dict):
-        raise ValueError("whois-iana.json: 'second_level' must be an object")
-    hosts = {
-        _normalise_suffix(suffix): str(host)
-        for suffix, host in (*servers.items(), *second_level.items())
-    }
+    hosts = {_normalise_suffix(tld): str(host) for tld, host in servers.items()}
     for suffix, registry in private_registries().items():
         if registry.whois is not None:
             hosts[suffix] = registry.whois

@@ -66,7 +66,6 @@ def test_build_keeps_tlds_without_rdap_and_lists_those_without_whois() -> None:
     )
     assert document["servers"] == {"tr": "whois.trabis.gov.tr"}
     assert document["without_whois"] == ["gr"]
-    assert document["second_level"] == {}  # .za is not among the TLDs kept here
     assert document["retrieved"] == "2026-12-06"
 
 
@@ -80,19 +79,6 @@ def test_whoisserver_world_entries_give_hosts_and_the_latest_read_date() -> None
     )
     assert servers == {"tr": "whois.trabis.gov.tr", "gr": None}
     assert read == "2025-04-23"
-
-
-def test_second_level_registries_are_kept_only_under_a_tld_without_whois() -> None:
-    document = tool.build(
-        {"za": None},
-        with_rdap=set(),
-        excluded=[],
-        source="test",
-        retrieved="2026-12-06",
-        bootstrap_publication=None,
-    )
-    assert document["without_whois"] == ["za"]
-    assert document["second_level"]["co.za"] == "whois.registry.net.za"
 
 
 def test_iana_is_asked_once_per_tld_over_port_43(monkeypatch: pytest.MonkeyPatch) -> None:
