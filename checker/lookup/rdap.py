@@ -460,7 +460,7 @@ class RdapClient:
         return tuple(f"{base}domain/{quote(name, safe='.-')}" for base in self._base_urls(name))
 
     def _base_urls(self, name: str) -> tuple[str, ...]:
-        """The bootstrap's services for ``name``; under a private second-level registry
+        """The bootstrap's services for ``name``; under a second-level registry
         only a bootstrap entry at or below its suffix, else the registry's own RDAP:
         the parent TLD's registry does not hold ``foo.uk.com`` and would say "not found"."""
         registry = registry_for(name)

@@ -8,8 +8,8 @@ followed only when that answer lacks the expiry, only to a host whose every addr
 public, and then only for the expiry; when it cannot be had the registration says so
 (``registrar-unavailable``). The server is the hand-kept profile's
 (``whois-servers.json``), else the one the IANA root zone database names for the TLD
-(``whois-iana.json``), else that of a private second-level registry
-(``private-registries.json``). WHOIS servers rate-limit
+(``whois-iana.json``), else that of a second-level registry
+(``second-level-registries.json``). WHOIS servers rate-limit
 hard, so each server gets at most ``per_server`` connections at a time and a pause between
 queries.
 """
@@ -33,7 +33,7 @@ from checker.lookup.http import AddressResolver, SystemResolver, is_public_addre
 from checker.lookup.registrar import registrar_unavailable
 from checker.lookup.whois_parse import WhoisProfile, WhoisTable, load_table, parse_whois
 from checker.model import LookupFailure, ReasonCode, Registration
-from checker.registries import private_registries
+from checker.registries import second_level_registries
 
 DEFAULT_PORT = 43
 DEFAULT_TIMEOUT = 10.0
@@ -248,15 +248,15 @@ class WhoisClient:
 @functools.lru_cache(maxsize=1)
 def shipped_hosts() -> Mapping[str, str]:
     """Suffix -> port-43 host: every TLD without RDAP whose IANA root zone record names a
-    WHOIS server (``checker/data/whois-iana.json``), and every private second-level
-    registry with a WHOIS server (``checker/data/private-registries.json``)."""
+    WHOIS server (``checker/data/whois-iana.json``), and every second-level registry
+    with a WHOIS server (``checker/data/second-level-registries.json``)."""
     data = resources.files("checker").joinpath("data")
     document = json.loads(data.joinpath("whois-iana.json").read_text(encoding="utf-8"))
     servers = document.get("servers") if isinstance(document, dict) else None
     if not isinstance(servers, dict):
         raise ValueError("whois-iana.json: 'servers' must be an object")
     hosts = {_normalise_suffix(tld): str(host) for tld, host in servers.items()}
-    for suffix, registry in private_registries().items():
+    for suffix, registry in second_level_registries().items():
         if registry.whois is not None:
             hosts[suffix] = registry.whois
     return types.MappingProxyType(hosts)

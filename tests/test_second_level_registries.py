@@ -1,4 +1,4 @@
-"""Private second-level registries: ``foo.uk.com`` is judged at CentralNic's uk.com registry.
+"""Second-level registries: ``foo.uk.com`` is judged at CentralNic's uk.com registry.
 
 End to end through the CLI with a loopback RDAP registry for .com (which holds uk.com,
 healthy) and a loopback WHOIS server standing in for CentralNic's port 43.
@@ -15,14 +15,14 @@ from typer.testing import CliRunner
 
 from checker.cli import app
 from checker.domains import DomainClassifier
-from checker.registries import private_registries, registries_from_json, registry_for
+from checker.registries import registries_from_json, registry_for, second_level_registries
 from tests.conftest import FIXTURES
 from tests.servers.rdap import RdapServer, synthetic_domain
 from tests.servers.whois import Behaviour, LoopbackWhoisServer
 
 runner = CliRunner()
 DATA = Path(__file__).resolve().parents[1] / "checker" / "data"
-RAW = json.loads((DATA / "private-registries.json").read_text(encoding="utf-8"))
+RAW = json.loads((DATA / "second-level-registries.json").read_text(encoding="utf-8"))
 # whois.centralnic.com's whole answer for an unregistered name (weppos/whois-parser,
 # responses/whois.centralnic.com/uk.com/status_available.txt, MIT).
 CENTRALNIC_NOT_FOUND = "DOMAIN NOT FOUND\n"
@@ -103,6 +103,7 @@ def test_name_under_a_private_registry_is_never_sent_to_the_parent_rdap(
         ("a.b.co.pl", "b.co.pl"),
         ("uk.com", "uk.com"),  # CentralNic's own .com name
         ("mail.example.co.uk", "example.co.uk"),  # ICANN suffixes unchanged
+        ("cs.ox.ac.uk", "ox.ac.uk"),  # a registry in the ICANN section: as the PSL says
     ],
 )
 def test_registrable_domain_is_the_name_at_the_private_registry(
@@ -111,32 +112,70 @@ def test_registrable_domain_is_the_name_at_the_private_registry(
     assert DomainClassifier().classify(address).registrable == registrable
 
 
-def test_every_registry_is_in_the_psl_private_section_with_a_cited_service() -> None:
+def test_every_registry_is_in_its_psl_section_with_a_cited_service() -> None:
     import publicsuffixlist
 
     text = Path(publicsuffixlist.PSLFILE).read_text(encoding="utf-8")
-    private = text[text.index("// ===BEGIN PRIVATE DOMAINS===") :]
-    rules = {line.strip() for line in private.splitlines()}
-    table = private_registries()
+    split = text.index("// ===BEGIN PRIVATE DOMAINS===")
+    rules = {
+        "icann": {line.strip() for line in text[:split].splitlines()},
+        "private": {line.strip() for line in text[split:].splitlines()},
+    }
+    table = second_level_registries()
     assert {"uk.com", "us.com", "eu.com", "gb.net", "za.com", "jpn.com", "co.com"} <= set(table)
-    assert {"eu.org", "co.pl", "za.net"} <= set(table)
+    assert {"eu.org", "co.pl", "za.net", "ac.uk", "co.za"} <= set(table)
     for suffix, registry in table.items():
-        assert suffix in rules, suffix
+        assert suffix in rules[registry.section], suffix
         assert registry.whois or registry.rdap, suffix
         assert set(registry.sources) <= set(RAW["sources"]), suffix
     assert registry_for("foo.uk.com") is table["uk.com"]
     assert registry_for("uk.com") is None
 
 
+def test_a_university_name_is_asked_at_jisc_not_at_nominet(tmp_path: Path) -> None:
+    with RdapServer() as rdap, LoopbackWhoisServer() as jisc:
+        nominet = rdap.add_registry("nominet", ["uk"], not_found="rdap-error")
+        # Jisc's answer for an unregistered ac.uk name (weppos/whois-parser,
+        # responses/whois.ja.net/ac.uk/status_available.txt, MIT).
+        jisc.answer("u34jedzcq.ac.uk", "\nNo such domain u34jedzcq.ac.uk\n\n")
+        host, port = jisc.address
+        args = [
+            "domain", "jane@cs.u34jedzcq.ac.uk", "-f", "json", "--fail-on", "never",
+            "--rdap-bootstrap", str(rdap.write_bootstrap(tmp_path / "bootstrap.json")),
+            "--whois-server", f"ac.uk={host}:{port}", "--no-dns",
+            "--cache-dir", str(tmp_path / "cache"), "--timeout", "2",
+        ]  # fmt: skip
+        result = runner.invoke(app, args)
+        assert nominet.requests == 0
+    report = json.loads(result.stdout)
+    assert report["domains"][0]["domain"] == "u34jedzcq.ac.uk"
+    assert report["domains"][0]["registration"] is None or (
+        report["domains"][0]["registration"]["source"] == "whois"
+    )
+    assert report["domains"][0]["risk"] != "none"
+    assert jisc.queries == ["u34jedzcq.ac.uk"]
+
+
 @pytest.mark.parametrize(
     "entry",
     [
-        {"operator": "X", "sources": ["psl-private"]},  # no service at all
-        {"operator": "X", "whois": "not a host", "sources": ["psl-private"]},
-        {"operator": "X", "rdap": ["http://plain.example/"], "sources": ["psl-private"]},
-        {"operator": "X", "whois": "whois.example.net", "sources": ["nowhere"]},
+        {"section": "private", "operator": "X", "sources": ["psl-private"]},  # no service
+        {"section": "private", "operator": "X", "whois": "not a host", "sources": ["psl-private"]},
+        {
+            "section": "private",
+            "operator": "X",
+            "rdap": ["http://x.example/"],
+            "sources": ["psl-private"],
+        },
+        {"section": "private", "operator": "X", "whois": "whois.example.net", "sources": ["none"]},
     ],
 )
 def test_malformed_entry_is_rejected(entry: dict[str, object]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
+        registries_from_json({"sources": RAW["sources"], "registries": {"uk.com": entry}})
+
+
+def test_an_entry_needs_its_psl_section() -> None:
+    entry = {"operator": "X", "whois": "whois.example.net", "sources": ["psl-private"]}
+    with pytest.raises(ValueError, match="section"):
         registries_from_json({"sources": RAW["sources"], "registries": {"uk.com": entry}})
