@@ -9,9 +9,8 @@ public, and then only for the expiry; when it cannot be had the registration say
 (``registrar-unavailable``). The server is the hand-kept profile's
 (``whois-servers.json``), else the one the IANA root zone database names for the TLD
 (``whois-iana.json``), else that of a second-level registry
-(``second-level-registries.json``). WHOIS servers rate-limit
-hard, so each server gets at most ``per_server`` connections at a time and a pause between
-queries.
+(``second-level-registries.json``). WHOIS servers rate-limit hard, so each server gets at
+most ``per_server`` connections at a time and a pause between queries.
 """
 
 from __future__ import annotations
@@ -190,15 +189,14 @@ class WhoisClient:
         if suffix is None:
             return None
         profile = self._table.profile_for(name)  # the registry's query format and phrasing
-        if profile.suffix != suffix:
-            profile = self._table.generic  # a registry the hand-kept table does not describe
         if suffix in self._overrides:
             host, port = self._overrides[suffix]
             return _Target(host, port, profile)
-        if profile.host is not None:
+        if profile.suffix == suffix and profile.host is not None:
             return _Target(profile.host, profile.port, profile)
+        # A registry the hand-kept table does not describe: asked and read the generic way.
         shipped = self._hosts.get(suffix)
-        return None if shipped is None else _Target(shipped, DEFAULT_PORT, profile)
+        return None if shipped is None else _Target(shipped, DEFAULT_PORT, self._table.generic)
 
     def _gate(self, target: _Target) -> _Gate:
         loop = asyncio.get_running_loop()
