@@ -28,9 +28,9 @@ from tests.test_cli_lookups import _schema
 runner = CliRunner()
 FIXTURES = Path(__file__).parent / "fixtures" / "rdap"
 RESERVED_404 = FIXTURES / "rdaporg-issue13_jailbreaks.fun.reserved-404.json"
-# DERIVED: Verisign's google.com answer with the expiration event removed (see README).
 THIN = "lapsing-maintainer.com"
 NOW = datetime(2026, 12, 6, tzinfo=timezone.utc)
+# DERIVED: Verisign's google.com answer with the expiration event removed (see README).
 NO_EXPIRY = json.loads((FIXTURES / "derived_no-expiry_google.com.json").read_text())
 
 
