@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import idna
 
 from checker.model import ContactKind
+from checker.registries import private_registrable
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -186,7 +187,14 @@ class DomainClassifier:
         self._cached = functools.lru_cache(maxsize=CLASSIFY_CACHE_SIZE)(self._classify)
 
     def registrable(self, domain: str) -> str | None:
-        """The registrable domain of an A-label name, or None for a public suffix / unknown TLD."""
+        """The registrable domain of an A-label name, or None for a public suffix / unknown TLD.
+
+        Under a private second-level registry (``checker/registries.py``) it is the name one
+        label below the registry's suffix (``foo.uk.com``), not the ICANN one (``uk.com``).
+        """
+        private = private_registrable(domain)
+        if private is not None:
+            return private
         result = _psl().privatesuffix(domain, accept_unknown=False)
         return result if isinstance(result, str) else None
 

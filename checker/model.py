@@ -73,9 +73,11 @@ class ReasonCode(str, enum.Enum):
     EXPIRING_SOON = "expiring-soon"
     PARKED = "parked"
     INACTIVE = "inactive"
+    REGISTRY_RESERVED = "registry-reserved"
     NO_MAIL_ROUTE = "no-mail-route"
     LOOKUP_FAILED = "lookup-failed"
     UNSUPPORTED_TLD = "unsupported-tld"
+    REGISTRAR_UNAVAILABLE = "registrar-unavailable"
     OFFLINE = "offline"
 
     @property
@@ -95,9 +97,11 @@ REASON_RISK: dict[ReasonCode, Risk] = {
     ReasonCode.EXPIRING_SOON: Risk.MEDIUM,
     ReasonCode.PARKED: Risk.MEDIUM,
     ReasonCode.INACTIVE: Risk.MEDIUM,
+    ReasonCode.REGISTRY_RESERVED: Risk.MEDIUM,
     ReasonCode.NO_MAIL_ROUTE: Risk.LOW,
     ReasonCode.LOOKUP_FAILED: Risk.UNKNOWN,
     ReasonCode.UNSUPPORTED_TLD: Risk.UNKNOWN,
+    ReasonCode.REGISTRAR_UNAVAILABLE: Risk.UNKNOWN,
     ReasonCode.OFFLINE: Risk.UNKNOWN,
 }
 
@@ -166,7 +170,7 @@ class Contact:
     kind: ContactKind
     obfuscated: bool
     domain: str | None  # the mail domain, A-label, lower case
-    registrable_domain: str | None  # from the ICANN section of the Public Suffix List
+    registrable_domain: str | None  # ICANN section of the PSL, or a private registry's name
     source: SourceRef
     note: str | None = None  # why an address is ``invalid`` or ``provider``
 
@@ -210,6 +214,10 @@ class Registration:
     nameservers: tuple[str, ...] = ()
     registrar_url: str | None = None  # a registrar-level answer that was also read
     notes: tuple[str, ...] = ()  # e.g. "registrar answer differs: expires 2028-09-13"
+    # Why the registrar's answer, which held a fact the verdict needs and the registry's
+    # (thin) answer lacks, could not be had. Set only for a fresh lookup: such an answer is
+    # never cached.
+    registrar_failure: str | None = None
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,16 @@ def judge(
         if dns is not None and dns.nxdomain:
             message += "; DNS answers NXDOMAIN for the name, which suggests it is not registered"
         reasons.append(Reason(failure.code, message))
+    elif not registration.registered and "reserved" in registration.statuses:
+        said = "; ".join(note for note in registration.notes if note.startswith("registry says"))
+        reasons.append(
+            Reason(
+                ReasonCode.REGISTRY_RESERVED,
+                f"nobody holds {domain}, but the registry reserves or blocks it "
+                f"({said or 'status reserved'}); it may be released for anyone to register "
+                f"({registration.url})",
+            )
+        )
     elif not registration.registered:
         message = (
             f"the registry does not hold {domain}: anyone can register it ({registration.url})"
@@ -172,6 +182,8 @@ def judge(
             message += "; DNS agrees (NXDOMAIN)"
         reasons.append(Reason(ReasonCode.UNREGISTERED, message))
     else:
+        if registration.registrar_failure is not None:
+            reasons.append(Reason(ReasonCode.REGISTRAR_UNAVAILABLE, registration.registrar_failure))
         reasons.extend(_status_reasons(registration))
         reasons.extend(_expiry_reasons(registration, now, expiry_window_days))
         reasons.extend(_reregistered(registration, last_used))

@@ -8,12 +8,14 @@ caches.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from importlib import resources
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -30,7 +32,9 @@ from checker.lookup.http import (
     check_public_https,
     fetch,
 )
+from checker.lookup.registrar import registrar_unavailable
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
+from checker.registries import registry_for
 
 RDAP_ACCEPT = "application/rdap+json, application/json"
 MAX_JSON_DEPTH = 48
@@ -357,14 +361,53 @@ def _not_found_answer(result: FetchResult, url: str) -> Registration | str:
     code = document.get("errorCode")
     if code is not None and code != 404:
         return f"HTTP 404 with RDAP errorCode {_clean_text(str(code), 20)}"
-    title = document.get("title")
-    note = f"registry says: {_clean_text(title, 120)}" if isinstance(title, str) else None
+    said = _error_text(document)
+    note = f"registry says: {said}" if said else None
     return Registration(
         registered=False,
         source=EvidenceSource.RDAP,
         url=url,
+        # The registry does not hold the name for anyone, but holds it back: RFC 9083 "reserved".
+        statuses=("reserved",) if said and says_reserved(said) else (),
         notes=(note,) if note else (),
     )
+
+
+def _error_text(document: dict[str, object]) -> str:
+    """An RDAP error's title and description lines as one printable line."""
+    parts = [document.get("title"), *_items(document.get("description"))[:8]]
+    lines = dict.fromkeys(_clean_text(part) for part in parts if isinstance(part, str))
+    return _clean_text(" ".join(line for line in lines if line), 240)
+
+
+@functools.lru_cache(maxsize=1)
+def _not_found_phrases() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """(reserved phrases, phrases to cut out first) from ``checker/data/rdap-not-found.json``."""
+    text = (
+        resources.files("checker")
+        .joinpath("data")
+        .joinpath("rdap-not-found.json")
+        .read_text("utf-8")
+    )
+    document = json.loads(text)
+
+    def pattern(key: str) -> re.Pattern[str] | None:
+        phrases = [re.escape(entry["phrase"].lower()) for entry in document.get(key, [])]
+        return re.compile(rf"\b(?:{'|'.join(phrases)})\b") if phrases else None
+
+    reserved = pattern("reserved")
+    if reserved is None:
+        raise ValueError("rdap-not-found.json: no 'reserved' phrases")
+    return reserved, pattern("ignore")
+
+
+def says_reserved(text: str) -> bool:
+    """True when an RDAP 404 error's words say the registry holds the name back."""
+    reserved, ignore = _not_found_phrases()
+    words = " ".join(text.lower().split())
+    if ignore is not None:
+        words = ignore.sub(" ", words)
+    return reserved.search(words) is not None
 
 
 def _describe_status(result: FetchResult) -> str:
@@ -408,15 +451,27 @@ class RdapClient:
         self._retries = retries
 
     def covers(self, domain: str) -> bool:
-        """True when the bootstrap names an RDAP service for ``domain``."""
-        return self.bootstrap.covers(domain.strip().rstrip(".").lower())
+        """True when an RDAP service is known for ``domain``."""
+        return bool(self._base_urls(domain.strip().rstrip(".").lower()))
 
     def query_urls(self, domain: str) -> tuple[str, ...]:
         """The RDAP URLs that would be asked about ``domain``, in order."""
         name = domain.strip().rstrip(".").lower()
-        return tuple(
-            f"{base}domain/{quote(name, safe='.-')}" for base in self.bootstrap.base_urls(name)
-        )
+        return tuple(f"{base}domain/{quote(name, safe='.-')}" for base in self._base_urls(name))
+
+    def _base_urls(self, name: str) -> tuple[str, ...]:
+        """The bootstrap's services for ``name``; under a second-level registry
+        only a bootstrap entry at or below its suffix, else the registry's own RDAP:
+        the parent TLD's registry does not hold ``foo.uk.com`` and would say "not found"."""
+        registry = registry_for(name)
+        if registry is None:
+            return self.bootstrap.base_urls(name)
+        labels = name.split(".")
+        for start in range(len(labels) - registry.suffix.count(".")):
+            urls = self.bootstrap.services.get(".".join(labels[start:]))
+            if urls:
+                return urls
+        return registry.rdap
 
     async def lookup(
         self, domain: str, *, follow_registrar: Callable[[Registration], bool]
@@ -510,13 +565,17 @@ class RdapClient:
         """The registry answer with what the registrar at ``link`` adds (notes, missing expiry)."""
         reason = await check_public_https(link, resolver=self._resolver)
         if reason is not None:
-            return _noted(registry, f"registrar link {link[:200]} not followed: {reason}")
+            return registrar_unavailable(
+                registry, link, f"registrar link {link[:200]} not followed: {reason}"
+            )
         answer = await self._query(link, name, same_origin_ok=False)
         if isinstance(answer, LookupFailure):
-            return _noted(registry, f"registrar lookup failed: {answer.message}")
+            return registrar_unavailable(
+                registry, link, f"registrar lookup failed: {answer.message}"
+            )
         if isinstance(answer, Registration):
-            return _noted(
-                registry, f"registrar RDAP {link[:200]} does not know the name (HTTP 404)"
+            return registrar_unavailable(
+                registry, link, f"registrar RDAP {link[:200]} does not know the name (HTTP 404)"
             )
         registrar = answer.registration
         notes: list[str] = []
@@ -540,7 +599,3 @@ class RdapClient:
             registrar_url=link,
             notes=registry.notes + tuple(notes),
         )
-
-
-def _noted(registration: Registration, note: str) -> Registration:
-    return replace(registration, notes=(*registration.notes, note))

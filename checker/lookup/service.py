@@ -164,7 +164,8 @@ class Assessor:
         LOGGER.debug("%s: %s from %s -> %s", domain,
                      "registered" if answer.registered else "not registered",
                      answer.url or answer.source.value, result.risk.value)  # fmt: skip
-        if dns is None or dns.error is None:  # failures are never kept
+        # Failures are never kept, nor an answer whose registrar part could not be had.
+        if (dns is None or dns.error is None) and answer.registrar_failure is None:
             ttl = HEALTHY_TTL if result.risk is Risk.NONE else AT_RISK_TTL
             self._cache.put(domain, CachedEvidence(answer, dns, self._now), ttl)
         return result

@@ -2,26 +2,37 @@
 
 One TCP exchange per lookup (RFC 3912): connect, send the query and CRLF, read until the
 server closes. Answers are bounded in bytes and time, decoded as UTF-8 with a latin-1
-fallback, and handed to :func:`~checker.lookup.whois_parse.parse_whois`. Referrals
-(``Registrar WHOIS Server:``, ``refer:``) are not followed: the registry's answer is the
-one that counts. WHOIS servers rate-limit hard, so each server gets at most
-``per_server`` connections at a time and a pause between queries.
+fallback, and handed to :func:`~checker.lookup.whois_parse.parse_whois`. The registry's
+answer is the one that counts: a referral (``Registrar WHOIS Server:``, ``refer:``) is
+followed only when that answer lacks the expiry, only to a host whose every address is
+public, and then only for the expiry; when it cannot be had the registration says so
+(``registrar-unavailable``). The server is the hand-kept profile's
+(``whois-servers.json``), else the one the IANA root zone database names for the TLD
+(``whois-iana.json``), else that of a second-level registry
+(``second-level-registries.json``). WHOIS servers rate-limit hard, so each server gets at
+most ``per_server`` connections at a time and a pause between queries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import json
 import re
 import types
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import resources
 
 import idna
 
+from checker.lookup.http import AddressResolver, SystemResolver, is_public_address
+from checker.lookup.registrar import registrar_unavailable
 from checker.lookup.whois_parse import WhoisProfile, WhoisTable, load_table, parse_whois
 from checker.model import LookupFailure, ReasonCode, Registration
+from checker.registries import second_level_registries
 
 DEFAULT_PORT = 43
 DEFAULT_TIMEOUT = 10.0
@@ -55,7 +66,9 @@ class WhoisClient:
 
     ``servers_override`` maps a TLD (or longer suffix) to ``(host, port)`` and wins over
     the shipped table; a registry's query format (DENIC's ``-T dn,ace``) is kept when
-    only its address is overridden.
+    only its address is overridden. ``hosts`` maps a suffix to the port-43 host of a
+    registry without a hand-kept profile (default: :func:`shipped_hosts`). ``resolver``
+    and ``is_public`` vet a registrar host named in a referral before it is asked.
     """
 
     def __init__(
@@ -67,10 +80,16 @@ class WhoisClient:
         per_server: int = DEFAULT_PER_SERVER,
         spacing: float = DEFAULT_SPACING,
         table: WhoisTable | None = None,
+        hosts: Mapping[str, str] | None = None,
+        resolver: AddressResolver | None = None,
+        is_public: Callable[[str], bool] = is_public_address,
     ) -> None:
         if timeout <= 0 or max_bytes <= 0 or per_server < 1 or spacing < 0:
             raise ValueError("timeout, max_bytes and per_server must be positive, spacing >= 0")
         self._table = table or load_table()
+        self._hosts = shipped_hosts() if hosts is None else hosts
+        self._resolver = resolver
+        self._is_public = is_public
         self._overrides = {
             _normalise_suffix(suffix): (host, port)
             for suffix, (host, port) in servers_override.items()
@@ -108,21 +127,76 @@ class WhoisClient:
             answer = await self._exchange(target, query, url)
         if isinstance(answer, LookupFailure):
             return answer
-        return parse_whois(_decode(answer), domain=name, server=target.host, url=url)
+        text = _decode(answer)
+        result = parse_whois(text, domain=name, server=target.host, url=url)
+        if isinstance(result, Registration) and result.registered and result.expires is None:
+            refers_to = referral(text)
+            if refers_to is not None and refers_to != (target.host.lower(), target.port):
+                return await self._with_registrar(result, refers_to, name)
+        return result
 
     # --- internals ---------------------------------------------------------------------
 
+    async def _with_registrar(
+        self, registry: Registration, registrar_at: tuple[str, int], name: str
+    ) -> Registration:
+        """The registry answer with the expiry the registrar's WHOIS gives."""
+        host, port = registrar_at
+        url = f"whois://{host}:{port}/{name}"
+        address, refused = await self._public_address(host)
+        if address is None:
+            return registrar_unavailable(
+                registry, url, f"registrar WHOIS {host} not asked: {refused}"
+            )
+        target = _Target(address, port, self._table.generic)
+        async with self._gate(target).slot():
+            answer = await self._exchange(target, name, url)
+        if isinstance(answer, LookupFailure):
+            return registrar_unavailable(registry, url, f"registrar WHOIS failed: {answer.message}")
+        registrar = parse_whois(_decode(answer), domain=name, server=host, url=url)
+        if isinstance(registrar, LookupFailure):
+            return registrar_unavailable(registry, url, f"registrar WHOIS: {registrar.message}")
+        if not registrar.registered:
+            return registrar_unavailable(
+                registry, url, f"registrar WHOIS {host} does not know the name"
+            )
+        if registrar.expires is None:
+            note = f"registrar WHOIS {host} publishes no expiry either"
+            return replace(registry, registrar_url=url, notes=(*registry.notes, note))
+        note = f"expiry {registrar.expires.isoformat()} taken from the registrar WHOIS {host}"
+        return replace(
+            registry,
+            expires=registrar.expires,
+            registrar_url=url,
+            notes=(*registry.notes, note),
+        )
+
+    async def _public_address(self, host: str) -> tuple[str | None, str]:
+        """(an address of ``host`` to connect to, "") or (None, why it must not be asked).
+
+        Every address it resolves to must be public; the connection goes to one of them,
+        so a second resolution cannot swap in another."""
+        addresses = await (self._resolver or SystemResolver(self._timeout)).addresses(host)
+        if not addresses:
+            return None, f"host {host} does not resolve"
+        for address in addresses:
+            if not self._is_public(address):
+                return None, f"host {host} resolves to non-public address {address}"
+        return addresses[0], ""
+
     def _target(self, name: str) -> _Target | None:
-        suffix = self._table.suffix_for(name, extra=self._overrides)
+        suffix = self._table.suffix_for(name, extra=self._overrides.keys() | self._hosts.keys())
         if suffix is None:
             return None
         profile = self._table.profile_for(name)  # the registry's query format and phrasing
         if suffix in self._overrides:
             host, port = self._overrides[suffix]
             return _Target(host, port, profile)
-        if profile.host is None:
-            return None
-        return _Target(profile.host, profile.port, profile)
+        if profile.suffix == suffix and profile.host is not None:
+            return _Target(profile.host, profile.port, profile)
+        # A registry the hand-kept table does not describe: asked and read the generic way.
+        shipped = self._hosts.get(suffix)
+        return None if shipped is None else _Target(shipped, DEFAULT_PORT, self._table.generic)
 
     def _gate(self, target: _Target) -> _Gate:
         loop = asyncio.get_running_loop()
@@ -169,6 +243,23 @@ class WhoisClient:
                 await asyncio.wait_for(writer.wait_closed(), _CLOSE_TIMEOUT)
 
 
+@functools.lru_cache(maxsize=1)
+def shipped_hosts() -> Mapping[str, str]:
+    """Suffix -> port-43 host: every TLD without RDAP whose IANA root zone record names a
+    WHOIS server (``checker/data/whois-iana.json``), and every second-level registry
+    with a WHOIS server (``checker/data/second-level-registries.json``)."""
+    data = resources.files("checker").joinpath("data")
+    document = json.loads(data.joinpath("whois-iana.json").read_text(encoding="utf-8"))
+    servers = document.get("servers") if isinstance(document, dict) else None
+    if not isinstance(servers, dict):
+        raise ValueError("whois-iana.json: 'servers' must be an object")
+    hosts = {_normalise_suffix(tld): str(host) for tld, host in servers.items()}
+    for suffix, registry in second_level_registries().items():
+        if registry.whois is not None:
+            hosts[suffix] = registry.whois
+    return types.MappingProxyType(hosts)
+
+
 class _Oversize(Exception):
     """The server sent more than the byte limit."""
 
@@ -192,6 +283,34 @@ class _Gate:
                     await asyncio.sleep(wait)
                 self._next_start = loop.time() + self._spacing
             yield
+
+
+_REFERRAL_KEYS = frozenset({"registrar whois server", "whois server", "referralserver", "refer"})
+_REFERRAL_LINES = 400  # referrals sit near the top of an answer
+
+
+def referral(text: str) -> tuple[str, int] | None:
+    """(host, port) of the registrar WHOIS a registry's answer refers to, or None.
+
+    ``Registrar WHOIS Server: whois.example.net`` is port 43; a port is read only from the
+    URL form (``ReferralServer: whois://whois.example.net:4343``)."""
+    for line in text.splitlines()[:_REFERRAL_LINES]:
+        key, sep, value = line[:300].partition(":")
+        if not sep or " ".join(key.lower().split()) not in _REFERRAL_KEYS:
+            continue
+        target = value.strip().lower()
+        is_url = target.startswith("whois://")
+        target = target.removeprefix("whois://").split("/", 1)[0]
+        host, colon, port_text = target.partition(":")
+        host = host.strip().rstrip(".")
+        port = DEFAULT_PORT
+        if colon and is_url and port_text.isdigit() and 0 < int(port_text) < 65536:
+            port = int(port_text)
+        elif colon:
+            continue
+        if "." in host and _HOST.match(host):
+            return host, port
+    return None
 
 
 def _decode(answer: bytes) -> str:

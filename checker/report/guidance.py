@@ -98,6 +98,14 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
         "this often means it is no longer maintained.",
         "Restore the domain's nameservers, or replace the address. " + _TAKE_BACK,
     ),
+    ReasonCode.REGISTRY_RESERVED: Guidance(
+        "DomainReservedByRegistry",
+        "The registry holds the mail domain back: nobody holds it, and it may be released.",
+        "The registry answered that the name is not registered to anyone but reserved or "
+        "blocked by the registry. Registries release reserved names; whoever registers it "
+        "then receives the mail sent to these addresses, including password resets.",
+        "Replace the address with one at a domain you hold. " + _TAKE_BACK,
+    ),
     ReasonCode.NO_MAIL_ROUTE: Guidance(
         "NoMailRoute",
         "Mail to the address cannot be delivered.",
@@ -120,6 +128,16 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
         "The TLD has no RDAP service in the IANA bootstrap and no known WHOIS server, so the "
         "domain's state is unknown.",
         "Check the domain by hand at the TLD's registry, or pass --whois-server TLD=HOST.",
+    ),
+    ReasonCode.REGISTRAR_UNAVAILABLE: Guidance(
+        "RegistrarAnswerUnavailable",
+        "The registrar's answer, which the verdict needs, could not be had.",
+        "The registry's answer lacks a fact the verdict depends on (such as the expiry date) "
+        "and points at the registrar's service for it, but that service did not answer, "
+        "answered unusably, or could not be asked safely; so the domain's state is unknown "
+        "unless the registry's answer already shows a risk.",
+        "Run the check again later, or look the domain up at its registrar. Fail the build on "
+        "it with --fail-on-unknown.",
     ),
     ReasonCode.OFFLINE: Guidance(
         "NotCheckedOffline",
