@@ -179,7 +179,7 @@ def test_try_repo_passes_a_project_with_a_provider_address(
     assert done.returncode == 0, done.stdout
     assert re.search(r"^domain-guard\.+Passed$", done.stdout, re.MULTILINE), done.stdout
     # --verbose shows the hook's own output: domain-guard read the one file it was given
-    assert "1 address(es) in 1 file(s)" in done.stdout, done.stdout
+    assert "1 address in 1 file;" in done.stdout, done.stdout
 
 
 @pytest.mark.slow
