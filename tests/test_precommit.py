@@ -51,7 +51,8 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 
 def test_manifest_runs_scan_on_metadata_files_serially() -> None:
     hook = _hook()
-    assert hook["entry"] == "domain-guard scan"
+    # --force-exclude: the configured excludes apply to the files pre-commit hands over
+    assert hook["entry"] == "domain-guard scan --force-exclude"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
     assert hook["require_serial"] is True
