@@ -100,7 +100,11 @@ class Ui:
         return not os.environ.get("NO_COLOR") and bool(stream.isatty())
 
 
-_ui = Ui()
+class _Invocation:
+    """The switches of the running command line (the root callback resets them)."""
+
+    ui = Ui()
+
 
 EXIT_CODES_HELP = (
     "\b\nExit codes:\n"
@@ -155,21 +159,20 @@ NoProgressOption = Annotated[
 
 def _set_ui(verbose: bool, quiet: bool, color: Color | None, no_progress: bool) -> None:
     """Add these switches to the run's (given before or after the command name)."""
-    global _ui
     ui = Ui(
-        verbose=_ui.verbose or verbose,
-        quiet=_ui.quiet or quiet,
-        color=color or _ui.color,
-        progress=_ui.progress and not no_progress,
+        verbose=_Invocation.ui.verbose or verbose,
+        quiet=_Invocation.ui.quiet or quiet,
+        color=color or _Invocation.ui.color,
+        progress=_Invocation.ui.progress and not no_progress,
     )
     if ui.verbose and ui.quiet:
         _usage_error("--verbose and --quiet exclude each other")
-    if ui.verbose and not _ui.verbose:
+    if ui.verbose and not _Invocation.ui.verbose:
         # Otherwise nothing is shown anyway: debug records are below the default level.
         from checker.log import configure
 
         configure(True)
-    _ui = ui
+    _Invocation.ui = ui
 
 
 @app.callback(epilog=_epilog("domain-guard scan .", "domain-guard deps -r requirements.txt"))
@@ -190,8 +193,7 @@ def _root(
     no_progress: NoProgressOption = False,
 ) -> None:
     """Find package maintainer e-mail domains that someone else could register."""
-    global _ui
-    _ui = Ui()  # one process may run several commands (the tests do)
+    _Invocation.ui = Ui()  # one process may run several command lines (the tests do)
     _set_ui(verbose, quiet, color, no_progress)
 
 
@@ -874,7 +876,7 @@ def _say(message: str) -> None:
 
 def _info(message: str) -> None:
     """An informational line on stderr, left out with ``--quiet``."""
-    if not _ui.quiet:
+    if not _Invocation.ui.quiet:
         _say(message)
 
 
@@ -1288,7 +1290,7 @@ def _assess(
             settings,
             now=now,
             last_used=last_used(contacts),
-            progress=None if _ui.progress and not _ui.quiet else False,
+            progress=None if _Invocation.ui.progress and not _Invocation.ui.quiet else False,
         )
     except SettingsError as exc:
         _usage_error(str(exc))
@@ -1331,12 +1333,13 @@ def _emit(report: Report, run: RunArgs) -> None:
     else:
         from checker.report import text as text_report
 
+        ui = _Invocation.ui
         if output is None:
             text_report.render(
-                report, sys.stdout, color=_ui.colour_for(sys.stdout), verbose=_ui.verbose
+                report, sys.stdout, color=ui.colour_for(sys.stdout), verbose=ui.verbose
             )
         else:
-            _write(text_report.render(report, color=False, verbose=_ui.verbose), output)
+            _write(text_report.render(report, color=False, verbose=ui.verbose), output)
 
 
 def _exit_code(report: Report, options: Options) -> int:

@@ -38,9 +38,7 @@ def _closed_port() -> int:
 
 
 def _bootstrap(path: Path, url: str, tlds: list[str]) -> Path:
-    path.write_text(
-        json.dumps({"version": "1.0", "services": [[tlds, [url]]]}), encoding="utf-8"
-    )
+    path.write_text(json.dumps({"version": "1.0", "services": [[tlds, [url]]]}), encoding="utf-8")
     return path
 
 
@@ -272,7 +270,8 @@ def test_every_location_is_whole_at_80_columns_when_piped(tmp_path: Path) -> Non
     )
     report = _run(["scan", "--offline", "-f", "json", "pkgs"], tmp_path, tmp_path)
     locations = [f"{c['source']['path']}:{c['source']['line']}" for c in report_of(report)]
-    assert locations and all(len(loc) > 80 for loc in locations)
+    assert locations
+    assert all(len(loc) > 80 for loc in locations)
     run = _run(["scan", "--offline", "pkgs"], tmp_path, tmp_path, COLUMNS="80")
     for loc in locations:
         assert loc in run.stdout, run.stdout

@@ -44,13 +44,16 @@ def test_findings_come_first_worst_first_and_healthy_domains_are_counted() -> No
     output = text.render(_report())  # type: ignore[arg-type]
     gone, soon = output.index("critical  gone.org"), output.index("medium    soon.org")
     assert gone < soon < output.index("2 domains healthy")
-    assert "fine.org" not in output and "site.org" not in output
+    assert "fine.org" not in output
+    assert "site.org" not in output
 
 
 def test_verbose_lists_healthy_domains_with_the_package_of_an_installed_one() -> None:
     output = text.render(_report(), verbose=True)  # type: ignore[arg-type]
     assert "none      fine.org (setup.cfg:3)" in output
-    assert "(requests, /usr/lib/python3/site-packages/requests-2.31.0.dist-info/METADATA:7)" in output
+    assert (
+        "(requests, /usr/lib/python3/site-packages/requests-2.31.0.dist-info/METADATA:7)" in output
+    )
 
 
 def test_each_error_once_in_input_order() -> None:
