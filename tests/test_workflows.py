@@ -112,6 +112,7 @@ def _load(path: Path) -> dict[str, Any]:
 def test_every_workflow_is_checked() -> None:
     names = {p.name for p in WORKFLOWS}
     assert {"ci.yml", "action-selftest.yml", "scheduled-scan.yml", "org-scan.yml"} <= names
+    assert "newest-deps.yml" in names
     assert "release.yml" in names
 
 
@@ -636,3 +637,22 @@ def test_release_refuses_a_tag_that_is_not_the_project_version(tag: str, passes:
     step = _named_step("release.yml", "build", "The tag names the version")
     done = _run_step(step, {"github.event.release.tag_name": tag}, ROOT, dict(os.environ))
     assert (done.returncode == 0) is passes, done.stdout + done.stderr
+
+
+def test_newest_deps_runs_the_suite_unlocked_and_opens_an_issue_when_it_fails() -> None:
+    workflow = _load(ROOT / ".github" / "workflows" / "newest-deps.yml")
+    triggers = workflow.get("on") or workflow.get(True)  # YAML 1.1 reads `on` as True
+    assert "schedule" in triggers
+    test, report = workflow["jobs"]["test"], workflow["jobs"]["report"]
+    install = next(s["run"] for s in test["steps"] if s.get("name", "").startswith("Install"))
+    assert "--upgrade-strategy eager" in install
+    assert "'.[test]'" in install
+    assert "requirements/" not in install  # not the locks: the newest releases
+    assert any(s.get("run") == "python -m pytest -q" for s in test["steps"])
+    assert test["permissions"] == {"contents": "read"}
+    assert report["needs"] == "test"
+    assert report["if"] == "${{ failure() }}"
+    assert report["permissions"] == {"issues": "write"}
+    script = report["steps"][0]["run"]
+    assert "gh issue create" in script
+    assert "gh issue comment" in script

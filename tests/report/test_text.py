@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from checker.model import ContactKind, Reason, ReasonCode, ScanError, SourceKind
+from checker.model import ContactKind, Reason, ReasonCode, Report, ScanError, SourceKind
 from checker.report import html, text
 from checker.report import json as json_report
 from checker.verdict import judge
@@ -19,7 +19,7 @@ from tests.report.reports import NOW, contact, make_report, registration, result
 LONG = "packages/" + "nested-directory/" * 6 + "pexpect-4.9.0.tar.gz"
 
 
-def _report() -> object:
+def _report() -> Report:
     contacts = [
         contact("a@soon.org", "soon.org", path=LONG, kind=SourceKind.SDIST,
                 member="pexpect-4.9.0/PKG-INFO", line=None),
@@ -41,7 +41,7 @@ def _report() -> object:
 
 
 def test_findings_come_first_worst_first_and_healthy_domains_are_counted() -> None:
-    output = text.render(_report())  # type: ignore[arg-type]
+    output = text.render(_report())
     gone, soon = output.index("critical  gone.org"), output.index("medium    soon.org")
     assert gone < soon < output.index("2 domains healthy")
     assert "fine.org" not in output
@@ -49,7 +49,7 @@ def test_findings_come_first_worst_first_and_healthy_domains_are_counted() -> No
 
 
 def test_verbose_lists_healthy_domains_with_the_package_of_an_installed_one() -> None:
-    output = text.render(_report(), verbose=True)  # type: ignore[arg-type]
+    output = text.render(_report(), verbose=True)
     assert "none      fine.org (setup.cfg:3)" in output
     assert (
         "(requests, /usr/lib/python3/site-packages/requests-2.31.0.dist-info/METADATA:7)" in output
@@ -57,14 +57,14 @@ def test_verbose_lists_healthy_domains_with_the_package_of_an_installed_one() ->
 
 
 def test_each_error_once_in_input_order() -> None:
-    output = text.render(_report())  # type: ignore[arg-type]
+    output = text.render(_report())
     assert output.count("z/setup.cfg:2: bad") == 1
     assert output.index("z/setup.cfg") < output.index("a/setup.cfg: worse")
 
 
 @pytest.mark.parametrize("width", [40, 60, 80, 120])
 def test_locations_are_wrapped_never_cut_at_any_terminal_width(width: int) -> None:
-    output = text.render(_report(), width=width)  # type: ignore[arg-type]
+    output = text.render(_report(), width=width)
     location = f"{LONG}!pexpect-4.9.0/PKG-INFO"
     assert location in output
     assert "…" not in output
@@ -74,7 +74,7 @@ def test_locations_are_wrapped_never_cut_at_any_terminal_width(width: int) -> No
 
 
 def test_piped_output_is_never_wrapped() -> None:
-    output = text.render(_report())  # type: ignore[arg-type]
+    output = text.render(_report())
     assert f"a@soon.org ({LONG}!pexpect-4.9.0/PKG-INFO)" in output
 
 
