@@ -969,6 +969,7 @@ def merge(
         _usage_error(str(exc))
     for warning in merged.warnings:
         _say(f"warning: {warning}")
+    _say_unchecked(merged.report)
     # Ignores the shard runs applied apply again, with the merge's own configuration.
     ignores = options.ignore + tuple(i for i in merged.ignores if i not in options.ignore)
     options = replace(options, ignore=ignores)
