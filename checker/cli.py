@@ -837,13 +837,9 @@ def action(
     exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
     result = scan_paths(paths, exclude=exclude, classifier=classifier, base=root)
     if not result.files_scanned and not result.errors:
-        # A mistyped `paths:` input must not pass as a clean scan.
-        named = ", ".join(inputs.paths)
-        typer.echo(
-            workflow_command(
-                "error", f"domain-guard: nothing to scan: no metadata file or archive in {named}"
-            )
-        )
+        from checker.scan import nothing_to_scan  # a mistyped `paths:` must not pass
+
+        typer.echo(workflow_command("error", "domain-guard: " + nothing_to_scan(inputs.paths)))
         raise typer.Exit(EXIT_UNREADABLE)
     from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
 
@@ -1171,13 +1167,11 @@ def org(
 def _nothing_to_scan(files: int, errors: Sequence[ScanError], roots: Sequence[Path]) -> None:
     """Exit 3 with one line when the paths held no metadata file at all (a mistyped path
     or ``paths:`` input must not pass as a clean scan)."""
+    from checker.scan import nothing_to_scan
+
     if files or errors:
         return
-    named = ", ".join(p.as_posix() for p in roots[:5]) + (", ..." if len(roots) > 5 else "")
-    _say(
-        f"error: nothing to scan: no pyproject.toml, setup.cfg, setup.py, PKG-INFO, METADATA, "
-        f"wheel or sdist in {named}"
-    )
+    _say("error: " + nothing_to_scan([p.as_posix() for p in roots]))
     raise typer.Exit(EXIT_UNREADABLE)
 
 

@@ -101,3 +101,12 @@ def force_excluded(
         name = absolute.name
         (excluded if exclude and matches_exclude(relative, name, exclude) else kept).append(path)
     return kept, excluded
+
+
+def nothing_to_scan(paths: Sequence[str]) -> str:
+    """The one line said when ``paths`` held no metadata file at all (exit 3)."""
+    named = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+    return (
+        "nothing to scan: no pyproject.toml, setup.cfg, setup.py, PKG-INFO, METADATA, "
+        f"wheel or sdist in {named}"
+    )

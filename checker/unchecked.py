@@ -65,10 +65,14 @@ def summary_line(report: Report) -> str | None:
         return None
     total = sum(causes.values())
     groups = ", ".join(f"{n} {c.value}" for c, n in causes.most_common())
+    hint = (
+        "run without --offline to look them up"
+        if set(causes) == {Cause.OFFLINE}
+        else "rerun with -v to see each request and answer"
+    )
     return (
         f"could not check {total} of {len(report.domains)} domain"
-        f"{'' if len(report.domains) == 1 else 's'}: {groups}; "
-        "rerun with -v to see each request and answer"
+        f"{'' if len(report.domains) == 1 else 's'}: {groups}; {hint}"
     )
 
 

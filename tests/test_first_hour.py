@@ -93,7 +93,7 @@ def test_offline_by_choice_is_not_a_failure_but_still_says_so(
     assert run.returncode == 0, run.stderr
     assert _could_not_check(run.stderr) == [
         "domain-guard: could not check 2 of 2 domains: 2 not looked up (--offline); "
-        "rerun with -v to see each request and answer"
+        "run without --offline to look them up"
     ]
 
 
