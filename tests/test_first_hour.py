@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.hardening.cli import CliRun, run_cli
-from tests.servers.dns import LoopbackDnsServer
+from tests.servers.dns import Fault, LoopbackDnsServer
 from tests.servers.rdap import RdapServer, synthetic_domain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,13 +139,19 @@ mail.alpha-project.org. 300 IN A 192.0.2.10
 """
 
 
-@pytest.mark.parametrize("sane", [True, False], ids=["sane-resolver", "nxdomain-resolver"])
+@pytest.mark.parametrize(
+    ("sane", "fault"),
+    [(True, None), (False, None), (False, Fault.DROP)],
+    ids=["sane-resolver", "nxdomain-resolver", "silent-resolver"],
+)
 def test_a_resolver_that_finds_no_registry_host_gives_no_evidence(
-    tmp_path: Path, sane: bool
+    tmp_path: Path, sane: bool, fault: Fault | None
 ) -> None:
     """The registry is named by host (``localhost``): a resolver that cannot find it is
     failing, and its NXDOMAIN for the domain must not read "registered but not delegated"."""
     with RdapServer() as server, LoopbackDnsServer(HEALTHY_ZONE if sane else "") as dns:
+        if fault is not None:
+            dns.set_fault("localhost", fault)
         registry = server.add_registry("pir", ["org"])
         registry.add("alpha-project.org", synthetic_domain("alpha-project.org"))
         url = registry.base_url.replace("127.0.0.1", "localhost")
@@ -153,22 +159,26 @@ def test_a_resolver_that_finds_no_registry_host_gives_no_evidence(
         host, port = dns.address
         run = _run(
             ["domain", "alpha-project.org", "-f", "json", "--rdap-bootstrap", str(bootstrap),
-             "--nameserver", f"{host}:{port}", "--no-cache", "--timeout", "2"],
+             "--nameserver", f"{host}:{port}", "--no-cache", "--timeout", "1"],
             tmp_path, tmp_path,
         )  # fmt: skip
+        asked = dns.queries_for("alpha-project.org")
     (verdict,) = json.loads(run.stdout)["domains"]
     if sane:
         assert run.returncode == 0, run.stderr
         assert verdict["risk"] == "none"
         assert not _could_not_check(run.stderr)
+        assert asked  # the domain's own questions were asked
         return
     assert run.returncode == 3, run.stderr
     assert verdict["risk"] == "unknown"
     codes = [r["code"] for r in verdict["reasons"]]
     assert codes == ["lookup-failed"], verdict  # not "inactive" from the resolver's NXDOMAIN
-    assert "is failing" in verdict["reasons"][0]["message"]
-    assert "localhost: NXDOMAIN" in verdict["reasons"][0]["message"]
+    message = verdict["reasons"][0]["message"]
+    assert "is failing" in message
+    assert ("localhost: no answer from" if fault else "localhost: NXDOMAIN") in message
     assert "1 resolver failing" in _could_not_check(run.stderr)[0]
+    assert asked == []  # once failing, the resolver is asked nothing more
 
 
 # --- nothing to scan --------------------------------------------------------------------------
