@@ -50,7 +50,9 @@ def cause(result: DomainResult) -> Cause | None:
         return Cause.UNSUPPORTED
     if reason.message.startswith(_DNS_PREFIX):
         return Cause.RESOLVER
-    text = reason.message.lower()
+    # When RDAP and WHOIS both failed, their messages are joined with "; ": the first
+    # source asked (RDAP) is the evidence, as the lookup itself takes it.
+    text = reason.message.split("; ", 1)[0].lower()
     for phrase, found in _PHRASES:
         if phrase in text:
             return found

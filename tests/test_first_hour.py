@@ -17,6 +17,7 @@ import yaml
 
 from tests.hardening.cli import CliRun, run_cli
 from tests.servers.dns import Fault, LoopbackDnsServer
+from tests.servers.rdap import Fault as RdapFault
 from tests.servers.rdap import RdapServer, synthetic_domain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,3 +292,26 @@ def test_every_location_is_whole_at_80_columns_when_piped(tmp_path: Path) -> Non
 def report_of(run: CliRun) -> list[dict[str, dict[str, object]]]:
     contacts: list[dict[str, dict[str, object]]] = json.loads(run.stdout)["contacts"]
     return contacts
+
+
+def test_the_line_groups_real_failures_by_cause(tmp_path: Path) -> None:
+    """One registry hangs, one answers 503, one resets: the line names each cause."""
+    with RdapServer() as server:
+        registry = server.add_registry("pir", ["org"])
+        registry.fault("hangs.org", RdapFault.HANG)
+        registry.fault("busy.org", RdapFault.HTTP_500)
+        registry.fault("resets.org", RdapFault.RESET)
+        registry.add("fine.org", synthetic_domain("fine.org"))
+        bootstrap = server.write_bootstrap(tmp_path / "dns.json")
+        whois = f"org=127.0.0.1:{_closed_port()}"
+        run = _run(
+            ["domain", "hangs.org", "busy.org", "resets.org", "fine.org", "--no-dns",
+             "--rdap-bootstrap", str(bootstrap), "--whois-server", whois,
+             "--no-cache", "--timeout", "0.5"],
+            tmp_path, tmp_path,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr  # fine.org was judged: not a run that checked nothing
+    (line,) = _could_not_check(run.stderr)
+    assert line.startswith("domain-guard: could not check 3 of 4 domains: ")
+    groups = set(line.split(": ", 2)[2].split(";")[0].split(", "))
+    assert groups == {"1 timed out", "1 registry unreachable", "1 registry answer not usable"}
