@@ -1,8 +1,9 @@
 """The ``domain-guard`` command line. Thin: parsing options, then calling the pipeline.
 
 Exit codes: 0 nothing at or above the failure threshold; 1 findings at or above it;
-2 usage error; 3 an input could not be read (the report covers every other file);
-4 an internal error (a bug: please report it).
+2 usage error; 3 the run is incomplete: an input could not be read (the report covers
+every other file), there was nothing to scan, or no domain could be checked; 4 an
+internal error (a bug: please report it).
 """
 
 from __future__ import annotations
@@ -76,39 +77,172 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+class Color(str, enum.Enum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Ui:
+    """How chatty and colourful a run is: ``-v``/``-q``, ``--color``, ``--no-progress``."""
+
+    verbose: bool = False
+    quiet: bool = False
+    color: Color = Color.AUTO
+    progress: bool = True
+
+    def colour_for(self, stream: Any) -> bool:
+        """Whether to colour ``stream``: ``always``/``never``, else a terminal without
+        ``NO_COLOR`` (https://no-color.org: any non-empty value)."""
+        if self.color is not Color.AUTO:
+            return self.color is Color.ALWAYS
+        return not os.environ.get("NO_COLOR") and bool(stream.isatty())
+
+
+class _Invocation:
+    """The switches of the running command line (the root callback resets them)."""
+
+    ui = Ui()
+
+
+EXIT_CODES_HELP = (
+    "\b\nExit codes:\n"
+    "  0  nothing at or above the failure threshold (--fail-on)\n"
+    "  1  a domain at or above it (or unknown, with --fail-on-unknown)\n"
+    "  2  usage error\n"
+    "  3  incomplete: an input could not be read, nothing to scan, or no domain\n"
+    "     could be checked (no network); 1 wins when both apply\n"
+    "  4  internal error (a bug: DOMAIN_GUARD_DEBUG=1 shows the traceback)"
+)
+
+
+def _epilog(*examples: str) -> str:
+    """``--help``'s closing text: examples, then the exit codes."""
+    lines = "\n".join(f"  {example}" for example in examples)
+    return f"\b\nExamples:\n{lines}\n\n{EXIT_CODES_HELP}"
+
+
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        envvar=_env("verbose"),
+        help="Say on stderr what every lookup and GitHub request does; list healthy domains.",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        envvar=_env("quiet"),
+        help="Only the report, warnings and errors: no progress or informational lines.",
+    ),
+]
+ColorOption = Annotated[
+    Color | None,
+    typer.Option(
+        "--color",
+        envvar=_env("color"),
+        metavar="auto|always|never",
+        help="Colour the text report: auto (a terminal, unless NO_COLOR is set), always, "
+        "never. [default: auto]",
+    ),
+]
+NoProgressOption = Annotated[
+    bool,
+    typer.Option("--no-progress", envvar=_env("no-progress"), help="No progress bar."),
+]
+
+
+def _set_ui(verbose: bool, quiet: bool, color: Color | None, no_progress: bool) -> None:
+    """Add these switches to the run's (given before or after the command name)."""
+    ui = Ui(
+        verbose=_Invocation.ui.verbose or verbose,
+        quiet=_Invocation.ui.quiet or quiet,
+        color=color or _Invocation.ui.color,
+        progress=_Invocation.ui.progress and not no_progress,
+    )
+    if ui.verbose and ui.quiet:
+        _usage_error("--verbose and --quiet exclude each other")
+    if ui.verbose and not _Invocation.ui.verbose:
+        # Otherwise nothing is shown anyway: debug records are below the default level.
+        from checker.log import configure
+
+        configure(True)
+    _Invocation.ui = ui
+
+
+@app.callback(epilog=_epilog("domain-guard scan .", "domain-guard deps -r requirements.txt"))
 def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
         ),
     ] = False,
-    verbose: Annotated[
-        bool,
-        typer.Option(
-            "--verbose",
-            "-v",
-            envvar=_env("verbose"),
-            help="Say on stderr what every lookup and GitHub request does (before the command).",
-        ),
-    ] = False,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+    color: ColorOption = None,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Find package maintainer e-mail domains that someone else could register."""
-    if verbose:  # otherwise nothing is shown anyway: debug records are below the default level
-        from checker.log import configure
+    _Invocation.ui = Ui()  # one process may run several command lines (the tests do)
+    _set_ui(verbose, quiet, color, no_progress)
 
-        configure(True)
+
+_UI_PARAMETERS = ("verbose", "quiet", "color", "no_progress")
+
+
+def _ui_options(command: F) -> F:
+    """Gives a command ``-v``, ``-q``, ``--color`` and ``--no-progress`` (also accepted
+    before the command name), applied before it runs."""
+    signature = inspect.signature(command, eval_str=True)
+    extra = [
+        _parameter("verbose", VerboseOption, False),
+        _parameter("quiet", QuietOption, False),
+        _parameter("color", ColorOption, None),
+        _parameter("no_progress", NoProgressOption, False),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: Any) -> None:
+        values = {name: kwargs.pop(name) for name in _UI_PARAMETERS}
+        _set_ui(**values)
+        command(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *extra]
+    )
+    return cast(F, wrapper)
 
 
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", envvar=_env("format"), help="Report format."),
+    typer.Option(
+        "--format",
+        "-f",
+        envvar=_env("format"),
+        metavar="|".join(f.value for f in OutputFormat),
+        help="Report format. [default: text]",
+        show_default=False,
+    ),
 ]
 OutputOption = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", envvar=_env("output"), dir_okay=False, help="Write the report to FILE."
+        "--output",
+        "-o",
+        envvar=_env("output"),
+        dir_okay=False,
+        metavar="FILE",
+        help="Write the report to FILE.",
     ),
 ]
 OfflineOption = Annotated[
@@ -124,6 +258,7 @@ FailOnOption = Annotated[
     typer.Option(
         "--fail-on",
         envvar=_env("fail-on"),
+        metavar="|".join(FAIL_ON_CHOICES),
         help="Exit 1 when a domain's risk is at or above this level. [default: high]",
     ),
 ]
@@ -183,6 +318,7 @@ CacheDirOption = Annotated[
         "--cache-dir",
         envvar=_env("cache-dir"),
         file_okay=False,
+        metavar="DIR",
         help="Directory of the evidence cache (default: the user cache directory).",
     ),
 ]
@@ -193,7 +329,12 @@ NoCacheOption = Annotated[
 TimeoutOption = Annotated[
     float,
     typer.Option(
-        "--timeout", envvar=_env("timeout"), min=0.1, metavar="SECONDS", help="Per request."
+        "--timeout",
+        envvar=_env("timeout"),
+        min=0.1,
+        metavar="SECONDS",
+        help="Per request. [default: 10]",
+        show_default=False,
     ),
 ]
 DeadlineOption = Annotated[
@@ -209,7 +350,13 @@ DeadlineOption = Annotated[
 ConcurrencyOption = Annotated[
     int,
     typer.Option(
-        "--concurrency", envvar=_env("concurrency"), min=1, max=256, help="Lookups at once."
+        "--concurrency",
+        envvar=_env("concurrency"),
+        min=1,
+        max=256,
+        metavar="N",
+        help="Requests in flight at once (1 to 256). [default: 32]",
+        show_default=False,
     ),
 ]
 ExpiryWindowOption = Annotated[
@@ -255,7 +402,7 @@ def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResu
     from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
 
     dump = read_metadata_dumps(paths, classifier)
-    _say(
+    _info(
         f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
         f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
         f"{len(dump.domains):,} registrable domains to look up; "
@@ -408,13 +555,23 @@ def _usage_error(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        "domain-guard scan .",
+        "domain-guard scan --exclude tests/fixtures -f sarif -o domain-guard.sarif",
+    )
+)
+@_ui_options
 @_lookup_options
 @_run_options
 def scan(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or directories to scan (default: the current directory)."),
+        typer.Argument(
+            metavar="[PATH]...",
+            help="Files or directories to scan (default: the current directory).",
+            show_default=False,
+        ),
     ] = None,
     exclude: Annotated[
         list[str] | None,
@@ -425,6 +582,15 @@ def scan(
             metavar="GLOB",
         ),
     ] = None,
+    force_exclude: Annotated[
+        bool,
+        typer.Option(
+            "--force-exclude",
+            envvar=_env("force-exclude"),
+            help="Apply the excludes to the PATHs given too, not only to what is found "
+            "below them (the pre-commit hook passes each file it checks).",
+        ),
+    ] = False,
     metadata_dump: Annotated[
         list[Path] | None,
         typer.Option(
@@ -443,14 +609,22 @@ def scan(
 ) -> None:
     """Scan project files and built distributions, and check every maintainer domain."""
     from checker.domains import DomainClassifier
-    from checker.scan import scan_paths
+    from checker.scan import force_excluded, scan_paths
 
     options = _configure(run, lookup.expiry_window, exclude)
     settings = lookup.settings(options.expiry_window)
     part = lookup.shard
     roots = paths or ([] if metadata_dump else [Path(".")])
+    if force_exclude and paths:
+        roots, left_out = force_excluded(roots, options.exclude)
+        if not roots and not metadata_dump:
+            # The hook was handed only excluded files: nothing of the user's to check.
+            _info(f"every path given is excluded ({len(left_out)}): nothing to check")
+            raise typer.Exit(EXIT_OK)
     classifier = DomainClassifier(extra_providers=options.providers)
     result = scan_paths(roots, exclude=options.exclude, classifier=classifier)
+    if not metadata_dump:
+        _nothing_to_scan(result.files_scanned, result.errors, roots)
     dump = _read_dumps(metadata_dump or [], classifier)
     from checker.history import date_contacts  # git dates for the re-registered check
 
@@ -466,7 +640,13 @@ def scan(
     _finish(report, options, run)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        "domain-guard domain janedoe.dev",
+        "domain-guard domain jane@janedoe.dev old-project.org -f json",
+    )
+)
+@_ui_options
 @_lookup_options
 @_run_options
 def domain(
@@ -502,7 +682,13 @@ PypiUrlOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        'domain-guard deps requests "django==4.2.11"',
+        "domain-guard deps -r requirements.txt --lockfile uv.lock",
+    )
+)
+@_ui_options
 @_lookup_options
 @_run_options
 def deps(
@@ -515,6 +701,7 @@ def deps(
         typer.Option(
             "--requirement",
             "-r",
+            envvar=_env("requirement"),
             dir_okay=False,
             metavar="FILE",
             help="A pip requirements file (its -r includes too). Repeatable.",
@@ -524,6 +711,7 @@ def deps(
         list[Path] | None,
         typer.Option(
             "--lockfile",
+            envvar=_env("lockfile"),
             dir_okay=False,
             metavar="FILE",
             help="pylock.toml, uv.lock or poetry.lock. Repeatable.",
@@ -558,7 +746,10 @@ def deps(
     _finish(report, options, run)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog("domain-guard env", "domain-guard env --python .venv/bin/python -f json")
+)
+@_ui_options
 @_lookup_options
 @_run_options
 def env(
@@ -601,7 +792,13 @@ def env(
     _finish(report, options, run)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        "INPUT_PATHS=. domain-guard action",
+        "INPUT_FORMAT=text INPUT_EXCLUDE=tests/fixtures domain-guard action",
+    )
+)
+@_ui_options
 @_lookup_options
 def action(
     *,
@@ -637,7 +834,13 @@ def action(
     settings = lookup.settings(options.expiry_window, offline=inputs.offline or lookup.offline)
     paths = [Path(p) for p in inputs.paths]
     classifier = DomainClassifier(extra_providers=options.providers)
-    result = scan_paths(paths, exclude=options.exclude, classifier=classifier, base=root)
+    exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
+    result = scan_paths(paths, exclude=exclude, classifier=classifier, base=root)
+    if not result.files_scanned and not result.errors:
+        from checker.scan import nothing_to_scan  # a mistyped `paths:` must not pass
+
+        typer.echo(workflow_command("error", "domain-guard: " + nothing_to_scan(inputs.paths)))
+        raise typer.Exit(EXIT_UNREADABLE)
     from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
 
     report = _assess(
@@ -667,6 +870,12 @@ def _say(message: str) -> None:
     typer.echo(neutralise_commands("domain-guard: " + one_line(message)), err=True)
 
 
+def _info(message: str) -> None:
+    """An informational line on stderr, left out with ``--quiet``."""
+    if not _Invocation.ui.quiet:
+        _say(message)
+
+
 OpenIssuesOption = Annotated[
     bool,
     typer.Option(
@@ -685,11 +894,20 @@ IssueRepoOption = Annotated[
     ),
 ]
 IssueLabelOption = Annotated[
-    str, typer.Option("--issue-label", envvar=_env("issue-label"), help="Label of the issues.")
+    str,
+    typer.Option(
+        "--issue-label", envvar=_env("issue-label"), metavar="LABEL", help="Label of the issues."
+    ),
 ]
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        "domain-guard merge shard-*.json -f sarif -o results.sarif",
+        "domain-guard merge shard-*.json --issue-repo my-org/security",
+    )
+)
+@_ui_options
 @_run_options
 def merge(
     reports: Annotated[
@@ -717,6 +935,7 @@ def merge(
         typer.Option(
             "--token",
             envvar="GITHUB_TOKEN",
+            metavar="TOKEN",
             show_default=False,
             help="GitHub token that can write the issues (--open-issues, --issue-repo).",
         ),
@@ -746,6 +965,7 @@ def merge(
         _usage_error(str(exc))
     for warning in merged.warnings:
         _say(f"warning: {warning}")
+    _say_unchecked(merged.report)
     # Ignores the shard runs applied apply again, with the merge's own configuration.
     ignores = options.ignore + tuple(i for i in merged.ignores if i not in options.ignore)
     options = replace(options, ignore=ignores)
@@ -813,7 +1033,13 @@ def _merged_issues(
     return _issue_outcomes(asyncio.run(issues()), code)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        "GITHUB_TOKEN=... domain-guard org my-org",
+        "domain-guard org my-org --repo-filter 'py-*' --issue-repo my-org/security",
+    )
+)
+@_ui_options
 @_lookup_options
 @_run_options
 def org(
@@ -843,6 +1069,7 @@ def org(
         typer.Option(
             "--token",
             envvar="GITHUB_TOKEN",
+            metavar="TOKEN",
             show_default=False,
             help="GitHub token that can read the repositories (and write issues if asked).",
         ),
@@ -911,7 +1138,7 @@ def org(
         *([] if include_forks else ["forks"]),
         *([f"{found.skipped_filter} not matching --repo-filter"] if repo_filter else []),
     ]
-    _say(
+    _info(
         f"{found.owner_type} {found.login}: {len(found.repositories)} repositories scanned"
         + (f" (left out: {', '.join(left_out)})" if left_out else "")
         + f", {scanned.files_scanned} files read; GitHub requests: "
@@ -935,6 +1162,17 @@ def org(
         code = _issue_outcomes(asyncio.run(issues()), code)
     _emit(report, run)
     raise typer.Exit(code)
+
+
+def _nothing_to_scan(files: int, errors: Sequence[ScanError], roots: Sequence[Path]) -> None:
+    """Exit 3 with one line when the paths held no metadata file at all (a mistyped path
+    or ``paths:`` input must not pass as a clean scan)."""
+    from checker.scan import nothing_to_scan
+
+    if files or errors:
+        return
+    _say("error: " + nothing_to_scan([p.as_posix() for p in roots]))
+    raise typer.Exit(EXIT_UNREADABLE)
 
 
 def _check_issue_options(open_issues: bool, issue_repo: str | None, issue_label: str) -> None:
@@ -970,7 +1208,7 @@ def _issue_outcomes(results: Sequence[IssueResult], code: int) -> int:
             code = EXIT_UNREADABLE if code == EXIT_OK else code
         elif item.outcome is not None and item.outcome.action.value != "nothing":
             number = f" #{item.outcome.number}" if item.outcome.number else ""
-            _say(f"issue {item.outcome.action.value}: {item.repository}{number}")
+            _info(f"issue {item.outcome.action.value}: {item.repository}{number}")
     if refused:
         shown = ", ".join(refused[:_READ_ONLY_SHOWN])
         more = (
@@ -1032,9 +1270,6 @@ def _assess(
     from checker.lookup.run import SettingsError, run_assessment
     from checker.pipeline import last_used, make_report, unique_domains
 
-    for error in errors:
-        where = f"{error.path}:{error.line}" if error.line else error.path
-        _say(f"{where}: {error.message}")
     now = datetime.now(timezone.utc)
     lookups = unique_domains(contacts)
     if dump is not None:  # its contacts are a sample: the domains come from its aggregates
@@ -1046,7 +1281,11 @@ def _assess(
         lookups = select_domains(lookups, shard)
     try:
         results, _, warnings = run_assessment(
-            lookups, settings, now=now, last_used=last_used(contacts)
+            lookups,
+            settings,
+            now=now,
+            last_used=last_used(contacts),
+            progress=None if _Invocation.ui.progress and not _Invocation.ui.quiet else False,
         )
     except SettingsError as exc:
         _usage_error(str(exc))
@@ -1061,11 +1300,26 @@ def _assess(
         from checker.shard import mark_shard
 
         report = mark_shard(report, shard)
+    _say_unchecked(report)
     return report
+
+
+def _say_unchecked(report: Report) -> None:
+    """The one stderr line about the domains that could not be checked, if any."""
+    from checker.unchecked import summary_line
+
+    line = summary_line(report)
+    if line is not None:
+        _say(line)
 
 
 def _emit(report: Report, run: RunArgs) -> None:
     output_format, output = run.output_format, run.output
+    if output_format is not OutputFormat.TEXT or output is not None:
+        # The text report on stdout lists every error; anything else gets them here, once.
+        for error in report.errors:
+            where = f"{error.path}:{error.line}" if error.line else error.path
+            _say(f"{where}: {error.message}")
     if output_format is not OutputFormat.TEXT:
         from importlib import import_module
 
@@ -1074,10 +1328,13 @@ def _emit(report: Report, run: RunArgs) -> None:
     else:
         from checker.report import text as text_report
 
+        ui = _Invocation.ui
         if output is None:
-            text_report.render(report, sys.stdout)
+            text_report.render(
+                report, sys.stdout, color=ui.colour_for(sys.stdout), verbose=ui.verbose
+            )
         else:
-            _write(text_report.render(report), output)
+            _write(text_report.render(report, color=False, verbose=ui.verbose), output)
 
 
 def _exit_code(report: Report, options: Options) -> int:
@@ -1090,6 +1347,10 @@ def _exit_code(report: Report, options: Options) -> int:
     if options.fail_on_unknown and any(d.risk is Risk.UNKNOWN for d in report.domains):
         return EXIT_FINDINGS
     if report.errors:
+        return EXIT_UNREADABLE
+    from checker.unchecked import judged_none
+
+    if judged_none(report):  # no network, a failing resolver: never a silent pass
         return EXIT_UNREADABLE
     return EXIT_OK
 

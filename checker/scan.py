@@ -79,3 +79,34 @@ def scan_paths(
         if extraction is not None:
             contacts.extend(build_contacts(extraction, classifier))
     return ScanResult(tuple(contacts), tuple(errors), files)
+
+
+def force_excluded(
+    paths: Sequence[Path], exclude: Sequence[str], base: Path | None = None
+) -> tuple[list[Path], list[Path]]:
+    """``paths`` split into (kept, excluded) by the exclude globs, matched against each
+    path relative to ``base`` (the working directory) and its file name, as the walk
+    matches what it finds (``--force-exclude``, as ruff's)."""
+    from checker.sources.walk import matches_exclude
+
+    anchor = (base or Path.cwd()).absolute()
+    kept: list[Path] = []
+    excluded: list[Path] = []
+    for path in paths:
+        absolute = path.absolute()
+        try:
+            relative = absolute.relative_to(anchor).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        name = absolute.name
+        (excluded if exclude and matches_exclude(relative, name, exclude) else kept).append(path)
+    return kept, excluded
+
+
+def nothing_to_scan(paths: Sequence[str]) -> str:
+    """The one line said when ``paths`` held no metadata file at all (exit 3)."""
+    named = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+    return (
+        "nothing to scan: no pyproject.toml, setup.cfg, setup.py, PKG-INFO, METADATA, "
+        f"wheel or sdist in {named}"
+    )

@@ -329,3 +329,23 @@ def test_the_action_dates_addresses_from_a_full_clones_history(world: dict[str, 
     [verdict] = report["domains"]
     assert [r["code"] for r in verdict["reasons"]] == ["re-registered"]
     assert report["contacts"][0]["source"]["uploaded"] == "2018-05-01T00:00:00Z"
+
+
+def test_exclude_input_skips_paths_like_the_configurations_exclude(
+    world: dict[str, str],
+) -> None:
+    workspace = Path(world["GITHUB_WORKSPACE"])
+    (workspace / "pyproject.toml").write_text(
+        '[project]\nname = "w"\nversion = "1"\nauthors = [{email = "ada@healthy.org"}]\n',
+        encoding="utf-8",
+    )
+    vendored = workspace / "third_party" / "old"
+    vendored.mkdir(parents=True)
+    (vendored / "setup.cfg").write_text(
+        "[metadata]\nauthor_email = bob@pending.org\n", encoding="utf-8"
+    )
+    assert _run(world).returncode == 1  # the vendored copy's domain is read without it
+    done = _run(world, exclude="third_party\nbuild")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((workspace / "domain-guard-report.json").read_text())
+    assert {d["domain"] for d in report["domains"]} == {"healthy.org"}

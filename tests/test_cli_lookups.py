@@ -90,9 +90,13 @@ def test_fail_on_threshold_sets_the_exit_code(
     assert runner.invoke(app, ["domain", "nobody.org", *args]).exit_code == 1
     assert runner.invoke(app, ["domain", "healthy.org", *args]).exit_code == 0
     # unknown is never read as a finding at or above a threshold, nor as healthy
-    unknown = runner.invoke(app, ["domain", "broken.org", "-f", "json", *args])
+    unknown = runner.invoke(app, ["domain", "broken.org", "healthy.org", "-f", "json", *args])
     assert unknown.exit_code == 0
     assert json.loads(unknown.stdout)["domains"][0]["risk"] == "unknown"
+    # ... but a run that could judge none of its domains is incomplete, not a pass
+    alone = runner.invoke(app, ["domain", "broken.org", *args])
+    assert alone.exit_code == 3
+    assert "could not check 1 of 1 domain: 1 registry answer not usable" in alone.stderr
 
 
 def test_warm_second_scan_makes_no_request(

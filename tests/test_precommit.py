@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 
 def test_manifest_runs_scan_on_metadata_files_serially() -> None:
     hook = _hook()
-    assert hook["entry"] == "domain-guard scan"
+    # --force-exclude: the configured excludes apply to the files pre-commit hands over
+    assert hook["entry"] == "domain-guard scan --force-exclude"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
     assert hook["require_serial"] is True
@@ -110,19 +112,26 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-PASSING, FAILING = "provider-address", "unjudged-domain"
+PASSING, FAILING, EXCLUDED = "provider-address", "unjudged-domain", "excluded-fixture"
+OFFLINE_STRICT = {"DOMAIN_GUARD_OFFLINE": "1", "DOMAIN_GUARD_FAIL_ON_UNKNOWN": "1"}
 CASES = {
     # a mail provider's domain is never looked up: nothing to report, exit 0
     PASSING: ("jane@gmail.com", {}),
     # offline, python.org is unknown, and unknown fails here: the hook really ran domain-guard
-    FAILING: (
-        "security@python.org",
-        {"DOMAIN_GUARD_OFFLINE": "1", "DOMAIN_GUARD_FAIL_ON_UNKNOWN": "1"},
-    ),
+    FAILING: ("security@python.org", OFFLINE_STRICT),
+    # the fixture's domain would fail like the case above, but its folder is excluded
+    EXCLUDED: ("jane@gmail.com", OFFLINE_STRICT),
+}
+#: More files per case: (path, text). The project's pyproject.toml excludes tests/fixtures.
+EXTRA_FILES = {
+    EXCLUDED: [
+        ("pyproject.toml", '\n[tool.domain-guard]\nexclude = ["tests/fixtures"]\n'),
+        ("tests/fixtures/stranger/setup.cfg", "[metadata]\nauthor_email = x@python.org\n"),
+    ]
 }
 
 
-def _project(root: Path, email: str) -> Path:
+def _project(root: Path, email: str, extra: Sequence[tuple[str, str]] = ()) -> Path:
     project = root / "project"
     project.mkdir(parents=True)
     (project / "pyproject.toml").write_text(
@@ -130,6 +139,11 @@ def _project(root: Path, email: str) -> Path:
         f'authors = [{{ name = "Jane Doe", email = "{email}" }}]\n',
         encoding="utf-8",
     )
+    for name, text in extra:  # appended: the configuration goes after [project]
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
     (project / "README.md").write_text("not metadata: the hook must not be given this\n")
     _git(project, "init", "-q")
     _git(project, "add", "-A")
@@ -157,7 +171,7 @@ def try_repo_runs(
         }
         process = subprocess.Popen(
             command,
-            cwd=_project(root, email),
+            cwd=_project(root, email, EXTRA_FILES.get(case, [])),
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -179,7 +193,7 @@ def test_try_repo_passes_a_project_with_a_provider_address(
     assert done.returncode == 0, done.stdout
     assert re.search(r"^domain-guard\.+Passed$", done.stdout, re.MULTILINE), done.stdout
     # --verbose shows the hook's own output: domain-guard read the one file it was given
-    assert "1 address(es) in 1 file(s)" in done.stdout, done.stdout
+    assert "1 address in 1 file;" in done.stdout, done.stdout
 
 
 @pytest.mark.slow
@@ -192,3 +206,16 @@ def test_try_repo_fails_when_a_domain_cannot_be_judged(
     assert "exit code: 1" in done.stdout, done.stdout
     assert "python.org" in done.stdout, done.stdout
     assert "offline" in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_try_repo_skips_files_under_a_configured_exclude(
+    try_repo_runs: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    """pre-commit hands the hook every matching file, the excluded fixture too (--all-files);
+    the hook's --force-exclude leaves it out, so its unjudged domain cannot fail the run."""
+    done = try_repo_runs[EXCLUDED]
+    assert done.returncode == 0, done.stdout
+    assert re.search(r"^domain-guard\.+Passed$", done.stdout, re.MULTILINE), done.stdout
+    assert "1 address in 1 file;" in done.stdout, done.stdout
+    assert "python.org" not in done.stdout, done.stdout

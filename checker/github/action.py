@@ -61,6 +61,7 @@ class ActionInputs:
     """The action's inputs. ``None`` means "not given": the config file or default applies."""
 
     paths: tuple[str, ...] = (".",)
+    exclude: tuple[str, ...] = ()
     fail_on: str | None = None
     fail_on_unknown: bool | None = None
     expiry_window: int | None = None
@@ -104,6 +105,7 @@ class ActionInputs:
             )
         return cls(
             paths=paths,
+            exclude=tuple(get_input(environ, "exclude").split()),
             fail_on=fail_on,
             fail_on_unknown=_boolean(environ, "fail-on-unknown"),
             expiry_window=expiry_window,

@@ -106,7 +106,8 @@ async def assess_domains(
     from checker.lookup.dns import DnsChecker
     from checker.lookup.http import HostLimiter, make_client
     from checker.lookup.rdap import RdapClient
-    from checker.lookup.service import Assessor, registrar_worth_asking
+    from checker.lookup.resolver_check import SanityCheckedDns, registry_hosts
+    from checker.lookup.service import Assessor, DnsSource, registrar_worth_asking
     from checker.lookup.whois import WhoisClient
 
     deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
@@ -131,11 +132,13 @@ async def assess_domains(
                 registration, now=now, window_days=settings.expiry_window_days
             )
 
-        dns = (
-            DnsChecker(nameserver=settings.nameserver, timeout=min(settings.timeout, 5.0))
-            if settings.dns
-            else None
-        )
+        dns: DnsSource | None = None
+        if settings.dns:
+            checker = DnsChecker(nameserver=settings.nameserver, timeout=min(settings.timeout, 5.0))
+            # Names that must exist: a resolver that finds none of them gives no evidence.
+            one_per_tld = {name.rsplit(".", 1)[-1]: name for name in domains}
+            probes = registry_hosts(u for n in one_per_tld.values() for u in rdap.query_urls(n))
+            dns = SanityCheckedDns(checker, probes, checker.resolver_text)
         assessor = Assessor(
             [_RdapSource(rdap, policy), whois],
             dns=dns,

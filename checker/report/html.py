@@ -18,7 +18,7 @@ import html
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from checker import __version__
 from checker.model import (
@@ -89,8 +89,12 @@ def _day(moment: datetime) -> str:
 
 
 def days_left(expires: datetime, now: datetime) -> int:
-    """Whole days from ``now`` to ``expires``; negative once the registration has expired."""
-    return math.floor((expires - now).total_seconds() / 86400)
+    """Whole days from ``now`` to ``expires``; negative once the registration has expired.
+
+    Counted as the verdict's messages count them (whole days elapsed, towards zero), so
+    the chart's "-40 d" is the text and JSON's "expired ... (40 days ago)"."""
+    delta = expires - now
+    return delta.days if delta >= timedelta(0) else -(-delta).days
 
 
 # --- header and counts ----------------------------------------------------------------------

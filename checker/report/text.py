@@ -1,121 +1,197 @@
-"""A table for people. Untrusted text is passed as :class:`rich.text.Text`, never as markup."""
+"""The report for people: findings first, worst first, each address with its whole location.
+
+Plain lines, no table: a table cuts long paths to fit its columns, and a location that is
+cut is useless. On a terminal, long lines are wrapped at word boundaries to its width; a
+location, an address or a URL is never split, whatever the width. Piped or written to a
+file, nothing is wrapped. Untrusted text goes through :func:`one_line`, so it can carry
+no terminal control sequence; colour (ANSI) is only ever our own.
+"""
 
 from __future__ import annotations
 
-import io
-from collections import defaultdict
+import shutil
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from checker import __version__
-from checker.model import Contact, ContactKind, Report, Risk
+from checker.model import Contact, ContactKind, Report, Risk, SourceKind
 from checker.report.escape import guard_output, one_line
-from checker.report.findings import where
+from checker.report.findings import contacts_by_domain, findings, where
 
-_STYLE = {
-    Risk.CRITICAL: "bold white on red",
-    Risk.HIGH: "bold red",
-    Risk.MEDIUM: "yellow",
-    Risk.LOW: "cyan",
-    Risk.NONE: "green",
-    Risk.UNKNOWN: "magenta",
+_SGR = {
+    Risk.CRITICAL: "1;37;41",
+    Risk.HIGH: "1;31",
+    Risk.MEDIUM: "33",
+    Risk.LOW: "36",
+    Risk.NONE: "32",
+    Risk.UNKNOWN: "35",
 }
+_LABEL_WIDTH = max(len(r.value) for r in Risk)
+_INDENT = " " * (_LABEL_WIDTH + 2)
+_SUMMARY_ORDER = (Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.UNKNOWN, Risk.LOW, Risk.NONE)
 
 
-def render(report: Report, stream: TextIO | None = None, *, color: bool | None = None) -> str:
-    """Render ``report``; write it to ``stream`` (colour only when it is a terminal)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 file``, ``2 files``; ``nouns`` for irregular plurals (``addresses``)."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
 
-    buffer = io.StringIO()
-    terminal = color if color is not None else bool(stream and stream.isatty())
-    console = Console(
-        file=buffer,
-        force_terminal=terminal,
-        no_color=not terminal,
-        width=120 if not terminal else None,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        soft_wrap=False,
+
+def location(contact: Contact) -> str:
+    """Where an address is, whole: ``path:line``, ``archive!member``, the package and
+    version of an installed distribution or a PyPI release."""
+    source = contact.source
+    release = " ".join(p for p in (source.package, source.version) if p)
+    if source.kind is SourceKind.PYPI:
+        return f"{release or 'a release'} on PyPI"
+    place = where(contact)
+    if source.kind is SourceKind.ENVIRONMENT and release:
+        return f"{release}, {place}"
+    return place
+
+
+def _wrap(first: str, rest: Sequence[str], atoms: Iterable[str], width: int | None) -> list[str]:
+    """``atoms`` joined by spaces, after ``first`` (the first line's prefix) or ``rest``
+    (following lines' indent), in lines of at most ``width`` where an atom allows it.
+
+    An atom is never split: one longer than the width stands whole on its own line.
+    """
+    words = [a for a in atoms if a]
+    if width is None:
+        return [first + " ".join(words)]
+    lines: list[str] = []
+    line, empty = first, True
+    for word in words:
+        if not empty and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line, empty = rest[0], True
+        line += word if empty else " " + word
+        empty = False
+    lines.append(line)
+    return lines
+
+
+def _message_atoms(text: str) -> list[str]:
+    return one_line(text).split(" ")
+
+
+class _Writer:
+    def __init__(self, color: bool, width: int | None) -> None:
+        self.lines: list[str] = []
+        self.color = color
+        self.width = width
+
+    def label(self, risk: Risk) -> str:
+        text = risk.value.ljust(_LABEL_WIDTH)
+        if not self.color:
+            return text
+        return f"\x1b[{_SGR[risk]}m{risk.value}\x1b[0m" + " " * (_LABEL_WIDTH - len(risk.value))
+
+    def add(self, first: str, atoms: Iterable[str], *, visible: int | None = None) -> None:
+        """One logical line, wrapped; ``visible`` is the printed width of ``first`` when
+        it holds colour codes."""
+        if self.width is None:
+            self.lines.extend(_wrap(first, [_INDENT], atoms, None))
+            return
+        pad = "x" * (visible if visible is not None else len(first))
+        wrapped = _wrap(pad, [_INDENT], atoms, self.width)
+        wrapped[0] = first + wrapped[0][len(pad) :]
+        self.lines.extend(wrapped)
+
+
+def render(
+    report: Report,
+    stream: TextIO | None = None,
+    *,
+    color: bool | None = None,
+    width: int | None = None,
+    verbose: bool = False,
+) -> str:
+    """Render ``report``; write it to ``stream`` when given.
+
+    ``color`` and ``width`` default to what ``stream`` is: colour and the terminal's width
+    on a terminal, neither otherwise (``width`` None never wraps). ``verbose`` lists the
+    healthy domains instead of counting them.
+    """
+    terminal = bool(stream is not None and stream.isatty())
+    color = terminal if color is None else color
+    if width is None and terminal:
+        width = shutil.get_terminal_size().columns
+    out = _Writer(color, max(width, 40) if width is not None else None)
+    out.add(
+        "",
+        [
+            f"domain-guard {__version__}:",
+            plural(len(report.contacts), "address", "addresses"),
+            "in",
+            plural(report.files_scanned, "file") + ";",
+            plural(len(report.domains), "domain"),
+            "looked up",
+        ],
     )
-    by_domain: dict[str, list[Contact]] = defaultdict(list)
-    for contact in report.contacts:
-        if contact.registrable_domain and contact.kind is ContactKind.LOOKUP:
-            by_domain[contact.registrable_domain].append(contact)
+    found = findings(report)
+    for finding in found:
+        result = finding.result
+        out.lines.append("")
+        label = out.label(result.risk)
+        out.add(label + "  ", [one_line(result.domain)], visible=_LABEL_WIDTH + 2)
+        for reason in finding.reasons:
+            out.add(_INDENT, [f"{reason.code.value}:", *_message_atoms(reason.message)])
+        for contact in finding.contacts:
+            out.add(_INDENT, [one_line(contact.email), f"({one_line(location(contact))})"])
 
-    files = report.files_scanned
-    console.print(
-        Text(
-            f"domain-guard {__version__}: {len(report.contacts)} address(es) in {files} "
-            f"file(s), {len(report.domains)} domain(s) to check"
-        )
-    )
-    if report.domains:
-        table = Table(show_lines=False, header_style="bold", expand=False)
-        table.add_column("Risk", no_wrap=True)
-        table.add_column("Domain", no_wrap=True)
-        table.add_column("Reasons")
-        table.add_column("Addresses")
-        for result in report.domains:
-            reasons = Text()
-            for index, reason in enumerate(result.reasons):
-                if index:
-                    reasons.append("\n")
-                reasons.append(f"{reason.code.value}: ", style="bold")
-                reasons.append(one_line(reason.message))
-            if not result.reasons:
-                reasons.append("healthy")
-            addresses = Text(
-                "\n".join(
-                    one_line(f"{c.email} ({where(c)})")
-                    for c in by_domain.get(result.domain, [])[:5]
+    healthy = [r for r in report.domains if r.risk is Risk.NONE]
+    if healthy:
+        out.lines.append("")
+        if verbose:
+            grouped = contacts_by_domain(report)
+            for result in healthy:
+                places = [f"({one_line(location(c))})" for c in grouped.get(result.domain, [])]
+                out.add(
+                    out.label(Risk.NONE) + "  ",
+                    [one_line(result.domain), *places],
+                    visible=_LABEL_WIDTH + 2,
                 )
-            )
-            more = len(by_domain.get(result.domain, [])) - 5
-            if more > 0:
-                addresses.append(f"\n… and {more} more")
-            table.add_row(
-                Text(result.risk.value, style=_STYLE[result.risk]),
-                Text(one_line(result.domain)),
-                reasons,
-                addresses,
-            )
-        console.print(table)
+        else:
+            out.add("", _message_atoms(
+                f"{plural(len(healthy), 'domain')} healthy (registration read, nothing at "
+                "risk); -v lists them."
+            ))  # fmt: skip
 
     providers = [c for c in report.contacts if c.kind is ContactKind.PROVIDER]
     invalid = [c for c in report.contacts if c.kind is ContactKind.INVALID]
+    if providers or invalid:
+        out.lines.append("")
     if providers:
-        console.print(Text(f"{len(providers)} address(es) at mail providers, not looked up."))
+        out.add("", _message_atoms(
+            f"{plural(len(providers), 'address', 'addresses')} at mail providers, not looked up."
+        ))  # fmt: skip
     for contact in invalid:
-        console.print(
-            Text(
-                one_line(
-                    f"invalid address {contact.email} ({where(contact)}): "
-                    f"{contact.note or 'not valid'}"
-                )
-            )
-        )
+        out.add(
+            "invalid address ",
+            [one_line(contact.email), f"({one_line(location(contact))}):",
+             *_message_atoms(contact.note or "not valid")],
+        )  # fmt: skip
     from checker.config import ignored_domains
 
     for item in ignored_domains(report):
         why = "; ".join(i.reason for i in item.ignores)
-        result = item.result
-        console.print(
-            Text(
-                one_line(f"ignored by configuration: {result.domain} ({result.risk.value}): {why}")
-            )
+        out.add(
+            "ignored by configuration: ",
+            [one_line(item.result.domain), f"({item.result.risk.value}):", *_message_atoms(why)],
         )
+    if report.errors:
+        out.lines.append("")
     for error in report.errors:
         place = f"{error.path}:{error.line}" if error.line else error.path
-        console.print(Text(one_line(f"error: {place}: {error.message}"), style="red"))
+        out.add("error: ", [one_line(place) + ":", *_message_atoms(error.message)])
     counts = ", ".join(
-        f"{n} {risk.value}"
-        for risk in (Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.LOW, Risk.UNKNOWN, Risk.NONE)
+        f"{n:,} {risk.value}"
+        for risk in _SUMMARY_ORDER
         if (n := sum(1 for d in report.domains if d.risk is risk))
     )
-    console.print(Text(f"Summary: {counts or 'no domains to check'}."))
-    output = guard_output(buffer.getvalue())
+    out.lines.append("")
+    out.add("", [f"Summary: {counts or 'no domains to check'}."])
+    output = guard_output("\n".join(out.lines) + "\n")
     if stream is not None:
         stream.write(output)
     return output

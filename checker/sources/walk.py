@@ -58,6 +58,11 @@ def _excluded(relative: str, name: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def matches_exclude(relative: str, name: str, patterns: Sequence[str]) -> bool:
+    """True when a path (POSIX, relative to the root) or its file name matches a glob."""
+    return _excluded(relative, name, patterns)
+
+
 def display_path(path: Path, root: Path, base: Path) -> str:
     """POSIX path relative to ``base`` (the working directory) when inside it, else to ``root``."""
     for anchor in (base, root if root.is_dir() else root.parent):
