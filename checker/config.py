@@ -661,13 +661,24 @@ def _text(value: object, path: KeyPath, check: _Check) -> str:
     return value.strip()
 
 
+@functools.lru_cache(maxsize=1)
+def _classifier() -> DomainClassifier:
+    return DomainClassifier()
+
+
+def _registrable(name: str) -> str | None:
+    """One classifier for the whole file: building one per entry made a long ``ignore``
+    list (or one entry aliased 120,000 times) quadratic in start-up work."""
+    return _classifier().registrable(name)
+
+
 def _domain(value: str, path: KeyPath, check: _Check) -> str:
     """A-label form of a name at or below a registrable domain (not a public suffix)."""
     try:
         name = to_a_label(value)
     except InvalidDomain as exc:
         check.fail(path, f"not a valid domain name: {exc}")
-    if DomainClassifier().registrable(name) is None:
+    if _registrable(name) is None:
         check.fail(
             path,
             f"{_describe(value)} is a public suffix or has no known TLD; "
