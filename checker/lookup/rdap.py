@@ -301,6 +301,10 @@ def _domain_answer(document: object, name: str, url: str) -> _Answer | str:
     raw_status = document.get("status")
     if raw_status is not None and not isinstance(raw_status, list):
         return "answer's 'status' is not an array"
+    for raw_list, what in ((raw_status, "statuses"), (document.get("events"), "events")):
+        if isinstance(raw_list, list) and len(raw_list) > MAX_LIST_ITEMS:
+            # Never cut: the one left out could be the status or event that matters.
+            return f"answer has {len(raw_list)} {what}, over the {MAX_LIST_ITEMS} read"
     for raw in _items(raw_status):
         status = normalise_status(raw)
         if status is None:
