@@ -968,9 +968,14 @@ def _issue_outcomes(results: Sequence[IssueResult], code: int) -> int:
                 continue
             _say(f"error: issue in {item.repository}: {item.error.message}")
             code = EXIT_UNREADABLE if code == EXIT_OK else code
-        elif item.outcome is not None and item.outcome.action.value != "nothing":
-            number = f" #{item.outcome.number}" if item.outcome.number else ""
-            _say(f"issue {item.outcome.action.value}: {item.repository}{number}")
+        elif item.outcome is not None:
+            if item.outcome.action.value != "nothing":
+                number = f" #{item.outcome.number}" if item.outcome.number else ""
+                _say(f"issue {item.outcome.action.value}: {item.repository}{number}")
+            if item.outcome.planted:
+                from checker.github.issues import planted_warning
+
+                _say(f"warning: {planted_warning(item.repository, item.outcome)}")
     if refused:
         shown = ", ".join(refused[:_READ_ONLY_SHOWN])
         more = (

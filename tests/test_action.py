@@ -329,3 +329,29 @@ def test_the_action_dates_addresses_from_a_full_clones_history(world: dict[str, 
     [verdict] = report["domains"]
     assert [r["code"] for r in verdict["reasons"]] == ["re-registered"]
     assert report["contacts"][0]["source"]["uploaded"] == "2018-05-01T00:00:00Z"
+
+
+def test_an_issue_planted_by_someone_else_is_reported_never_adopted(
+    world: dict[str, str],
+) -> None:
+    """Anyone can open an issue with the label and the marker (its fingerprint is public
+    arithmetic). The Action must not edit, reopen or comment on it: it opens its own."""
+    from checker.github.issues import marker
+
+    github = _FAKES[world["__fake__"]]
+    body = marker("repository", "0" * 16) + "\n| critical | `pending.org` | planted |\n"
+    planted = github.add_issue(
+        "octo/widgets", title="domain-guard: planted", body=body, labels=["domain-guard"],
+        state="closed", author="mallory",
+    )  # fmt: skip
+    done = _run(world, open_issue="true")
+    assert done.returncode == 1, done.stdout + done.stderr
+    issues = {issue["number"]: issue for issue in github.issues("octo/widgets")}
+    assert issues[planted]["state"] == "closed"
+    assert issues[planted]["body"] == body
+    assert issues[planted]["comments"] == []
+    (mine,) = [n for n in issues if n != planted]
+    assert issues[mine]["user"]["login"] == github.login
+    assert _outputs(world)["issue-number"] == str(mine)
+    warnings = [c for _, c in commands(done.stdout) if c.name == "warning"]
+    assert any(f"#{planted}" in c.data and "not written" in c.data for c in warnings)

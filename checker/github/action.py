@@ -229,7 +229,12 @@ def _keep_issue(
 ) -> tuple[str, bool]:
     """Sync the issue; returns its number and whether that failed (not for read-only tokens)."""
     from checker.github.client import Endpoints, GitHubClient, GitHubError
-    from checker.github.issues import IssueAction, sync_issue, valid_repository
+    from checker.github.issues import (
+        IssueAction,
+        planted_warning,
+        sync_issue,
+        valid_repository,
+    )
 
     repository = environ.get("GITHUB_REPOSITORY", "")
     if not valid_repository(repository):
@@ -249,6 +254,8 @@ def _keep_issue(
             )  # fmt: skip
             out.write(f"domain-guard: issue {outcome.action.value}"
                       + (f" (#{outcome.number})" if outcome.number else "") + "\n")  # fmt: skip
+            if outcome.planted:
+                out.write(workflow_command("warning", planted_warning(repository, outcome)) + "\n")
             if outcome.action is IssueAction.HELD:
                 out.write(workflow_command(
                     "notice", "domain-guard left the issue as it is: this run could not check "
