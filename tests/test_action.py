@@ -355,3 +355,13 @@ def test_an_issue_planted_by_someone_else_is_reported_never_adopted(
     assert _outputs(world)["issue-number"] == str(mine)
     warnings = [c for _, c in commands(done.stdout) if c.name == "warning"]
     assert any(f"#{planted}" in c.data and "not written" in c.data for c in warnings)
+
+
+def test_sarif_links_the_readme_of_the_actions_own_repository(world: dict[str, str]) -> None:
+    world = {**world, "GITHUB_ACTION_REPOSITORY": "octo/domain-guard",
+             "GITHUB_SERVER_URL": "https://github.com"}  # fmt: skip
+    assert _run(world, sarif_file="results.sarif").returncode == 1
+    sarif = json.loads((Path(world["GITHUB_WORKSPACE"]) / "results.sarif").read_text())
+    jsonschema.validate(sarif, sarif_schema())
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://github.com/octo/domain-guard#readme"
