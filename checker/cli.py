@@ -616,13 +616,19 @@ def action(
     below are read from DOMAIN_GUARD_* variables like every command's.
     """
     from checker.domains import DomainClassifier
-    from checker.github.action import ActionInputError, ActionInputs, publish, workspace
+    from checker.github.action import (
+        ActionInputError,
+        ActionInputs,
+        confined,
+        publish,
+        workspace,
+    )
     from checker.report.escape import workflow_command
     from checker.scan import scan_paths
 
     try:
-        inputs = ActionInputs.from_env(os.environ)
         root = workspace(os.environ)
+        inputs = confined(ActionInputs.from_env(os.environ), root)
         os.chdir(root)
     except (ActionInputError, OSError) as exc:
         typer.echo(workflow_command("error", f"domain-guard: {exc}"))

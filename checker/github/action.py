@@ -117,6 +117,19 @@ class ActionInputs:
         )
 
 
+def confined(inputs: ActionInputs, root: Path) -> ActionInputs:
+    """``inputs`` when every path they name (``paths``, ``config``) stays inside the
+    workspace ``root``, symlinks followed: a pull request can commit a symlink to any file
+    on the runner. Raises :class:`ActionInputError` naming the input."""
+    for name, values in (("paths", inputs.paths), ("config", (inputs.config or "",))):
+        for value in filter(None, values):
+            try:
+                _inside(root, value)
+            except ActionInputError as exc:
+                raise ActionInputError(f"input {name}: {exc}") from None
+    return inputs
+
+
 def workspace(environ: Mapping[str, str]) -> Path:
     """The checked-out repository: ``$GITHUB_WORKSPACE``, else the current directory."""
     return Path(environ.get("GITHUB_WORKSPACE") or ".").resolve()
