@@ -20,9 +20,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+import weakref
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from checker.log import LOGGER
@@ -313,18 +315,27 @@ def _literal_address(host: str) -> str | None:
     return None
 
 
-async def check_public_https(url: str, *, resolver: AddressResolver | None = None) -> str | None:
+#: Addresses a link's host was checked to resolve to, per host name as sent (A-label).
+Pins = dict[str, tuple[str, ...]]
+
+
+async def check_public_https(
+    url: str, *, resolver: AddressResolver | None = None, pins: Pins | None = None
+) -> str | None:
     """Why ``url`` must not be followed, or None when it is a public ``https`` URL.
 
     Used before following any URL taken from a response: the scheme must be https,
     the URL must carry no credentials, and every address its host resolves to must
-    be public.
+    be public. The host is checked exactly as httpx will send it (IDNA 2008: ``faß``
+    is ``xn--fa-hia``, not the stdlib codec's ``fass``), and the addresses checked go
+    into ``pins`` (:func:`link_pins` of the client), so the connection goes to one of
+    them and the name is never resolved a second time (DNS rebinding).
     """
     try:
         parts = urlsplit(url)
-        host = parts.hostname
         _ = parts.port
-    except ValueError:
+        host = httpx.URL(url).raw_host.decode("ascii").lower()
+    except (ValueError, httpx.InvalidURL, UnicodeError):
         return "not a valid URL"
     if parts.scheme.lower() != "https":
         return f"scheme is {parts.scheme or 'missing'!r}, not https"
@@ -332,17 +343,19 @@ async def check_public_https(url: str, *, resolver: AddressResolver | None = Non
         return "URL carries credentials"
     if not host:
         return "URL has no host"
-    literal = _literal_address(host)
+    literal = _literal_address(host.strip("[]"))
     if literal is not None:
         if not is_public_address(literal):
-            return f"host {host} is the non-public address {literal}"
+            return f"host {host.strip('[]')} is the non-public address {literal}"
         return None
-    addresses = await (resolver or SystemResolver()).addresses(host)
+    addresses = tuple(await (resolver or SystemResolver()).addresses(host))
     if not addresses:
         return f"host {host} does not resolve"
     for address in addresses:
         if not is_public_address(address):
             return f"host {host} resolves to non-public address {address}"
+    if pins is not None:
+        pins[host] = addresses
     return None
 
 
@@ -396,14 +409,75 @@ class FetchResult:
         return value.split(";", 1)[0].strip().lower()
 
 
+class _PinningBackend(httpcore.AsyncNetworkBackend):
+    """Connects a pinned host (a link that passed the guard) only to the addresses the
+    guard checked; every other host (the configured registries) as usual."""
+
+    def __init__(self) -> None:
+        self.inner = httpcore.AnyIOBackend()
+        self.pins: Pins = {}
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = self.pins.get(host.lower())
+        if addresses is None:
+            return await self.inner.connect_tcp(
+                host, port, timeout, local_address, socket_options
+            )
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError):
+                continue
+        # The same words whatever happened: a link's failure says nothing about a port.
+        raise httpcore.ConnectError("no connection to the checked addresses")
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+_PINS: weakref.WeakKeyDictionary[httpx.AsyncClient, Pins] = weakref.WeakKeyDictionary()
+
+
+def link_pins(client: httpx.AsyncClient) -> Pins | None:
+    """Where :func:`check_public_https` records checked addresses for ``client`` (None for
+    a client not made by :func:`make_client`)."""
+    return _PINS.get(client)
+
+
 def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
-    """An AsyncClient set up for :func:`fetch` (no automatic redirects)."""
-    return httpx.AsyncClient(
+    """An AsyncClient set up for :func:`fetch` (no automatic redirects), whose connections
+    to a link's host go only to the addresses the link guard checked."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+    backend = _PinningBackend()
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(
+        pool, "_network_backend"
+    ):  # an httpx/httpcore whose insides moved: refuse rather than connect unpinned
+        raise RuntimeError("cannot pin link connections with this httpx version")
+    pool._network_backend = backend  # noqa: SLF001 - httpx has no public hook for it
+    client = httpx.AsyncClient(
         follow_redirects=False,
-        verify=verify,
         headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        transport=transport,
+        limits=limits,
     )
+    _PINS[client] = backend.pins
+    return client
 
 
 def host_key(url: str) -> str:

@@ -28,6 +28,7 @@ from checker.lookup.http import (
     FetchResult,
     HostLimiter,
     check_public_https,
+    link_pins,
     fetch,
 )
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
@@ -467,7 +468,9 @@ class RdapClient:
             parts = urlsplit(target)
             if same_origin_ok and (parts.scheme, parts.netloc) == (start.scheme, start.netloc):
                 return None
-            return await check_public_https(target, resolver=self._resolver)
+            return await check_public_https(
+                target, resolver=self._resolver, pins=link_pins(self._client)
+            )
 
         result = await fetch(
             self._client,
@@ -512,7 +515,9 @@ class RdapClient:
 
     async def _with_registrar(self, registry: Registration, link: str, name: str) -> Registration:
         """The registry answer with what the registrar at ``link`` adds (notes, missing expiry)."""
-        reason = await check_public_https(link, resolver=self._resolver)
+        reason = await check_public_https(
+            link, resolver=self._resolver, pins=link_pins(self._client)
+        )
         if reason is not None:
             return _noted(registry, f"registrar link {link[:200]} not followed: {reason}")
         answer = await self._query(link, name, same_origin_ok=False)
