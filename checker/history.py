@@ -123,9 +123,11 @@ class GitHistory:
             trusted = None
             if len(lines) > 2 and lines[0] == "false" and lines[1] and lines[2]:
                 top, git_dir = Path(lines[1]), Path(lines[2])
-                if git_dir == top / ".git" and (top / ".git").is_dir() and not (
-                    top / ".git"
-                ).is_symlink():
+                if (
+                    git_dir == top / ".git"
+                    and (top / ".git").is_dir()
+                    and not (top / ".git").is_symlink()
+                ):
                     trusted = top
             self._work_trees[directory] = trusted
         return self._work_trees[directory]

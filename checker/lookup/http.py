@@ -14,13 +14,13 @@ import ipaddress
 import socket
 import ssl
 import time
+import weakref
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-import weakref
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -427,9 +427,7 @@ class _PinningBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         addresses = self.pins.get(host.lower())
         if addresses is None:
-            return await self.inner.connect_tcp(
-                host, port, timeout, local_address, socket_options
-            )
+            return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
         for address in addresses:
             try:
                 return await self.inner.connect_tcp(
@@ -469,7 +467,7 @@ def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
         pool, "_network_backend"
     ):  # an httpx/httpcore whose insides moved: refuse rather than connect unpinned
         raise RuntimeError("cannot pin link connections with this httpx version")
-    pool._network_backend = backend  # noqa: SLF001 - httpx has no public hook for it
+    pool._network_backend = backend  # httpx has no public hook for the network backend
     client = httpx.AsyncClient(
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},

@@ -28,8 +28,8 @@ from checker.lookup.http import (
     FetchResult,
     HostLimiter,
     check_public_https,
-    link_pins,
     fetch,
+    link_pins,
 )
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
 

@@ -57,6 +57,7 @@ def information_uri(environ: Mapping[str, str] | None = None) -> str | None:
         return None
     return f"{server}/{repository}#readme"
 
+
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "domainGuardFinding/v1"
 #: GitHub stores the top 5,000 results of a run and rejects more than 25,000.

@@ -43,7 +43,9 @@ def is_archive(name: str) -> bool:
 
 
 def _past_budget(limit: int) -> SourceError:
-    return SourceError(f"archive decompresses past {limit // (1024 * 1024)} MiB before its metadata")
+    return SourceError(
+        f"archive decompresses past {limit // (1024 * 1024)} MiB before its metadata"
+    )
 
 
 _ZLIB = type(zlib.decompressobj())

@@ -52,9 +52,12 @@ def central_directory_bomb(path: Path, entries: int) -> None:
     """A zip64 wheel whose central directory lists ``entries`` copies of one member."""
     name = b"bomb-1.0.dist-info/RECORD"
     local = struct.pack("<4s5H3L2H", b"PK\3\4", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
-    entry = struct.pack(
-        "<4s6H3L5H2L", b"PK\1\2", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0
-    ) + name
+    entry = (
+        struct.pack(
+            "<4s6H3L5H2L", b"PK\1\2", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0
+        )
+        + name
+    )
     directory_at = len(local)
     with path.open("wb") as out:
         out.write(local)

@@ -40,9 +40,7 @@ def test_the_cache_directory_and_its_files_are_private(bootstrap: Path, tmp_path
     files = [p for p in cache.iterdir() if p.is_file()]
     assert files, "the run wrote its cache"
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
-    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {
-        p.name: 0o600 for p in files
-    }
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
 
 
 def _planted_psl(cache: Path) -> None:

@@ -130,7 +130,9 @@ def test_scanning_a_hostile_tree_starts_no_program(
     tree = layout(tmp_path, marker)  # type: ignore[operator]
     extra = () if offline else ("--rdap-bootstrap", str(tmp_path / "none.json"))
     if not offline:
-        (tmp_path / "none.json").write_text('{"version": "1.0", "services": [[["org"], ["http://127.0.0.1:9/"]]]}')
+        (tmp_path / "none.json").write_text(
+            '{"version": "1.0", "services": [[["org"], ["http://127.0.0.1:9/"]]]}'
+        )
         result = runner.invoke(
             app, ["scan", str(tree), "--no-cache", "--no-dns", "-f", "json", *extra]
         )
@@ -145,9 +147,7 @@ def test_scanning_a_hostile_tree_starts_no_program(
         assert all(c["source"].get("uploaded") is None for c in contacts)
 
 
-def test_a_normal_checkout_is_still_dated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_normal_checkout_is_still_dated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     origin = _origin(tmp_path)
     monkeypatch.chdir(tmp_path)
     contacts = _scan(origin)["contacts"]
