@@ -618,7 +618,8 @@ def test_org_scan_installs_its_own_pinned_source_never_a_name_from_an_index(job:
     assert commands
     for command in commands:
         assert "--require-hashes" in command or "--no-index" in command, command
-        assert "domain-guard==" not in command and "domain_guard" not in command, command
+        assert "domain-guard==" not in command, command
+        assert "domain_guard" not in command, command
 
 
 @pytest.mark.parametrize(
