@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 import typer
 
 from checker import __version__
-from checker.settings import FAIL_ON_CHOICES, LookupSettings
+from checker.settings import DEFAULT_DEADLINE, FAIL_ON_CHOICES, LookupSettings
 
 if TYPE_CHECKING:
     from checker.config import Options
@@ -292,7 +292,7 @@ class LookupArgs:
     cache_dir: Path | None = None
     no_cache: bool = False
     timeout: float = 10.0
-    deadline: float | None = None
+    deadline: float | None = DEFAULT_DEADLINE
     concurrency: int = 32
     expiry_window: int | None = None
     shard: Shard | None = None
@@ -350,7 +350,7 @@ _LOOKUP_PARAMETERS = (
     _parameter("cache_dir", CacheDirOption, None),
     _parameter("no_cache", NoCacheOption, False),
     _parameter("timeout", TimeoutOption, 10.0),
-    _parameter("deadline", DeadlineOption, None),
+    _parameter("deadline", DeadlineOption, DEFAULT_DEADLINE),
     _parameter("concurrency", ConcurrencyOption, 32),
     _parameter("expiry_window", ExpiryWindowOption, None),
     _parameter("shard", ShardOption, None),

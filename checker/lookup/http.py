@@ -18,6 +18,7 @@ import weakref
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -39,6 +40,26 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 THROTTLE_STATUSES = frozenset({429, 503})
 
 _CHUNK = 64 * 1024
+
+
+#: One domain's lookups (every request, retry and redirect) may spend this many times the
+#: per-request timeout on the wire; waiting for a registry's slot is not counted.
+DOMAIN_BUDGET_TIMEOUTS = 3.0
+
+
+@dataclass
+class LookupBudget:
+    """Seconds of network time one domain's lookups may still spend."""
+
+    seconds: float
+    spent: float = 0.0
+
+    def left(self) -> float:
+        return self.seconds - self.spent
+
+
+#: The budget of the domain whose lookup is running in this task (None: no budget).
+DOMAIN_BUDGET: ContextVar[LookupBudget | None] = ContextVar("domain_budget", default=None)
 
 
 class DeadlineReached(Exception):
@@ -377,6 +398,7 @@ class FailureKind(str, enum.Enum):
     OVERSIZE = "oversize"
     REDIRECT = "redirect"
     DEADLINE = "deadline"
+    BUDGET = "budget"
     INVALID_URL = "invalid-url"
     PROTOCOL = "protocol"
 
@@ -594,7 +616,17 @@ async def _fetch_with_retries(
                 budget = timeout if left is None else min(timeout, left)
                 if budget <= 0:
                     raise DeadlineReached
+                domain_budget = DOMAIN_BUDGET.get()
+                if domain_budget is not None:
+                    if domain_budget.left() <= 0:
+                        return _budget_spent(domain_budget, url)
+                    budget = min(budget, domain_budget.left())
+                started = time.monotonic()
                 outcome = await _exchange(client, url, budget, max_body, headers)
+                if domain_budget is not None:
+                    domain_budget.spent += time.monotonic() - started
+                    if isinstance(outcome, FetchFailure) and domain_budget.left() <= 0:
+                        return _budget_spent(domain_budget, url)
                 throttled = isinstance(outcome, FetchResult) and outcome.status in THROTTLE_STATUSES
                 if isinstance(outcome, FetchResult):
                     if throttled:
@@ -621,6 +653,15 @@ async def _fetch_with_retries(
             if left is not None and left <= delay:
                 return outcome
             await asyncio.sleep(delay)
+
+
+def _budget_spent(budget: LookupBudget, url: str) -> FetchFailure:
+    return FetchFailure(
+        FailureKind.BUDGET,
+        f"the domain's lookup budget of {budget.seconds:.3g} s (retries and redirects "
+        "included) is spent",
+        url,
+    )
 
 
 async def _exchange(
