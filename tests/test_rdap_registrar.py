@@ -112,8 +112,10 @@ def test_a_registrar_link_resolving_to_a_private_address_is_not_followed() -> No
     )
 
 
-def test_a_registrar_link_to_loopback_is_never_requested() -> None:
-    """A hostile registry pointing at a loopback service gets no request sent there."""
+def _registrar_world(link: str, resolver: object) -> tuple[Registration | LookupFailure, int, str]:
+    """A registry whose google.com answer links the registrar at ``link`` (``{port}``: a
+    loopback TLS registrar that knows google.com); the answer, the registrar's request
+    count, and the link."""
     body = json.loads((FIXTURES / "whoisit_google.com.verisign.json").read_text())
     with RdapServer() as server:
         registry = server.add_registry("registry", tlds=["com"])
@@ -122,24 +124,34 @@ def test_a_registrar_link_to_loopback_is_never_requested() -> None:
             "google.com", (FIXTURES / "whodap_google.com.markmonitor-registrar.json").read_bytes()
         )
         hostile = copy.deepcopy(body)
-        for link in hostile["links"]:
-            if link["rel"] == "related":
-                link["href"] = internal.url_for("google.com")
+        for item in hostile["links"]:
+            if item["rel"] == "related":
+                item["href"] = link = link.format(port=internal.port)
         registry.add("google.com", hostile)
         bootstrap = parse_bootstrap(json.dumps(server.bootstrap_document()).encode(), source="t")
 
         async def run() -> Registration | LookupFailure:
             async with make_client(verify=client_ssl_context()) as client:
-                rdap = RdapClient(bootstrap, client, limiter=HostLimiter(), timeout=2)
+                rdap = RdapClient(
+                    bootstrap, client, limiter=HostLimiter(), timeout=2,
+                    resolver=resolver,  # type: ignore[arg-type]
+                )  # fmt: skip
                 return await rdap.lookup("google.com", follow_registrar=lambda _: True)
 
         answer = asyncio.run(run())
-        assert internal.requests == 0
+        return answer, internal.requests, link
+
+
+def test_a_registrar_link_to_loopback_is_never_requested() -> None:
+    """A hostile registry pointing at a loopback service gets no request sent there."""
+    answer, internal_requests, link = _registrar_world(
+        "https://127.0.0.1:{port}/domain/google.com", None
+    )
+    assert internal_requests == 0
     assert isinstance(answer, Registration)
     assert answer.registrar_url is None
     assert answer.notes == (
-        f"registrar link {internal.url_for('google.com')} not followed: "
-        "host 127.0.0.1 is the non-public address 127.0.0.1",
+        f"registrar link {link} not followed: host 127.0.0.1 is the non-public address 127.0.0.1",
     )
 
 
@@ -212,33 +224,6 @@ class _Network:
         monkeypatch.setattr(socket.socket, "connect", connect)
 
 
-def _registrar_world(link: str, resolver: object) -> tuple[Registration | LookupFailure, int]:
-    body = json.loads((FIXTURES / "whoisit_google.com.verisign.json").read_text())
-    with RdapServer() as server:
-        registry = server.add_registry("registry", tlds=["com"])
-        internal = server.add_registry("internal", tls=True)
-        internal.add(
-            "google.com", (FIXTURES / "whodap_google.com.markmonitor-registrar.json").read_bytes()
-        )
-        hostile = copy.deepcopy(body)
-        for item in hostile["links"]:
-            if item["rel"] == "related":
-                item["href"] = link.format(port=internal.port)
-        registry.add("google.com", hostile)
-        bootstrap = parse_bootstrap(json.dumps(server.bootstrap_document()).encode(), source="t")
-
-        async def run() -> Registration | LookupFailure:
-            async with make_client(verify=client_ssl_context()) as client:
-                rdap = RdapClient(
-                    bootstrap, client, limiter=HostLimiter(), timeout=2,
-                    resolver=resolver,  # type: ignore[arg-type]
-                )  # fmt: skip
-                return await rdap.lookup("google.com", follow_registrar=lambda _: True)
-
-        answer = asyncio.run(run())
-        return answer, internal.requests
-
-
 def test_a_link_is_connected_to_the_address_that_was_checked_never_resolved_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -246,7 +231,7 @@ def test_a_link_is_connected_to_the_address_that_was_checked_never_resolved_agai
     the connection is made. The connection must go to the checked address."""
     network = _Network(monkeypatch)
     public_then_loopback = StubResolver({"localhost": ["64.124.14.63"]})
-    answer, internal_requests = _registrar_world(
+    answer, internal_requests, _ = _registrar_world(
         "https://localhost:{port}/domain/google.com", public_then_loopback
     )
     assert internal_requests == 0, "the loopback service was reached"
@@ -280,7 +265,9 @@ def test_a_link_is_checked_under_the_name_httpx_sends(monkeypatch: pytest.Monkey
     resolver = _CodecResolver(
         {"fass.example": ["64.124.14.63"], "xn--fa-hia.example": ["10.0.0.7"]}
     )
-    answer, internal_requests = _registrar_world("https://faß.example/domain/google.com", resolver)
+    answer, internal_requests, _ = _registrar_world(
+        "https://faß.example/domain/google.com", resolver
+    )
     assert internal_requests == 0
     assert resolver.asked == ["xn--fa-hia.example"]
     assert isinstance(answer, Registration)

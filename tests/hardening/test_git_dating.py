@@ -11,7 +11,6 @@ the tree and the marker must never appear.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,42 +19,16 @@ import pytest
 from typer.testing import CliRunner
 
 from checker.cli import app
+from tests.test_reregistration import PYPROJECT, git, make_repo
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 runner = CliRunner()
 
-PYPROJECT = """[project]
-name = "demo"
-version = "1.0"
-authors = [{{name = "Jane Doe", email = "{email}"}}]
-"""
-
-
-def git(cwd: Path, *args: str, date: str = "2018-05-01T12:00:00Z") -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-        "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
-        "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-    }  # fmt: skip
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-    return done.stdout.decode().strip()
-
 
 def _origin(tmp_path: Path) -> Path:
     """A repository whose pyproject.toml gained the address in 2018 and changed in 2021."""
-    origin = tmp_path / "origin"
-    origin.mkdir(parents=True)
-    git(origin, "init", "-q")
+    origin = make_repo(tmp_path / "origin")
     git(origin, "config", "uploadpack.allowFilter", "true")
-    (origin / "pyproject.toml").write_text(PYPROJECT.format(email="jane@janedoe.org"))
-    git(origin, "add", "pyproject.toml")
-    git(origin, "commit", "-q", "-m", "first")
-    (origin / "pyproject.toml").write_text(
-        PYPROJECT.format(email="jane@janedoe.org") + 'description = "later"\n'
-    )
-    git(origin, "commit", "-q", "-am", "second", date="2021-01-01T00:00:00Z")
     return origin
 
 
@@ -80,7 +53,10 @@ def planted_repository(tmp_path: Path, marker: Path) -> Path:
     tree = tmp_path / "tree"
     planted = tree / "vendored"
     shutil.copytree(origin / ".git", planted)
-    first = git(origin, "rev-parse", "HEAD~1:pyproject.toml")
+    first = subprocess.run(
+        ["git", "rev-parse", "HEAD~1:pyproject.toml"],
+        cwd=origin, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
     (planted / "objects" / first[:2] / first[2:]).unlink()
     shutil.copy(origin / "pyproject.toml", planted / "pyproject.toml")
     config = planted / "config"
@@ -152,7 +128,7 @@ def test_a_normal_checkout_is_still_dated(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     contacts = _scan(origin)["contacts"]
     (contact,) = contacts  # type: ignore[misc]
-    assert contact["source"]["uploaded"] == "2018-05-01T12:00:00Z"
+    assert contact["source"]["uploaded"] == "2018-05-01T10:00:00Z"
 
 
 def test_a_same_named_file_in_the_working_directory_is_not_the_one_dated(
@@ -169,4 +145,4 @@ def test_a_same_named_file_in_the_working_directory_is_not_the_one_dated(
     git(here, "commit", "-q", "-m", "elsewhere", date="2010-01-01T00:00:00Z")
     monkeypatch.chdir(here)
     (contact,) = _scan(origin)["contacts"]  # type: ignore[misc]
-    assert contact["source"]["uploaded"] == "2018-05-01T12:00:00Z"
+    assert contact["source"]["uploaded"] == "2018-05-01T10:00:00Z"
