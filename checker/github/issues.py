@@ -224,7 +224,7 @@ def _domains_in(body: str) -> set[str]:
     return found
 
 
-_VIEWER_QUERY = "query { viewer { login } }"
+_VIEWER_QUERY = "query DomainGuardIssueAuthor { viewer { login } }"
 _LOGINS: weakref.WeakKeyDictionary[GitHubClient, str] = weakref.WeakKeyDictionary()
 
 

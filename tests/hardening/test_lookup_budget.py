@@ -73,9 +73,12 @@ class DrippingRegistry:
                 b"Content-Length: 1000\r\n\r\n"
             )
             until = time.monotonic() + DRIP
-            while time.monotonic() < until:
-                conn.sendall(b" ")
-                time.sleep(0.05)
+            try:
+                while time.monotonic() < until:
+                    conn.sendall(b" ")
+                    time.sleep(0.05)
+            except OSError:  # the client gave up first
+                return
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
