@@ -76,6 +76,7 @@ class _Decompressed:
         self._input = b""
         self._fill()
         self._engine = _decompressor(self._input)
+        self._plain = self._engine is None  # an uncompressed tar, read as it is
 
     def _fill(self) -> bool:
         """Read more compressed input; False at the end of the file."""
@@ -86,20 +87,22 @@ class _Decompressed:
     def _step(self, want: int) -> bytes:
         """Up to ``want`` more bytes of the tar stream; b"" at its end."""
         if self._engine is None:
-            if not self._input and not self._fill():
-                return b""
+            if self._plain and not self._input:
+                self._fill()
             data, self._input = self._input[:want], self._input[want:]
             return data
         while True:
             engine = self._engine
             if engine.eof:
-                # Concatenated members (gzip, bzip2 and xz all allow them).
+                # Concatenated members (gzip, bzip2 and xz all allow them); bytes after
+                # the last member that start no new one are ignored, as tarfile does.
                 self._input = engine.unused_data + self._input
                 if not self._input and not self._fill():
                     return b""
                 following = _decompressor(self._input)
                 if following is None:
-                    return b""  # trailing bytes after the last member, ignored like tarfile
+                    self._engine, self._input = None, b""
+                    return b""
                 self._engine = engine = following
             data = engine.decompress(self._input, want)
             self._input = engine.unconsumed_tail if isinstance(engine, _ZLIB) else b""
