@@ -183,7 +183,12 @@ def _check_central_directory(path: Path) -> None:
         tail_start = max(0, size - (_EOCD.size + 0xFFFF))
         handle.seek(tail_start)
         tail = handle.read()
-        at = tail.rfind(b"PK\x05\x06")
+        # As zipfile finds it: at the very end without a comment, else the last signature.
+        plain = len(tail) - _EOCD.size
+        if plain >= 0 and tail[plain : plain + 4] == b"PK\x05\x06":
+            at = plain
+        else:
+            at = tail.rfind(b"PK\x05\x06")
         if at < 0 or len(tail) - at < _EOCD.size:
             return
         _, _, _, _, count, cd_size, _, _ = _EOCD.unpack_from(tail, at)
