@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 import typer
 
 from checker import __version__
-from checker.settings import FAIL_ON_CHOICES, LookupSettings
+from checker.settings import DEFAULT_DEADLINE, FAIL_ON_CHOICES, LookupSettings
 
 if TYPE_CHECKING:
     from checker.config import Options
@@ -439,7 +439,7 @@ class LookupArgs:
     cache_dir: Path | None = None
     no_cache: bool = False
     timeout: float = 10.0
-    deadline: float | None = None
+    deadline: float | None = DEFAULT_DEADLINE
     concurrency: int = 32
     expiry_window: int | None = None
     shard: Shard | None = None
@@ -497,7 +497,7 @@ _LOOKUP_PARAMETERS = (
     _parameter("cache_dir", CacheDirOption, None),
     _parameter("no_cache", NoCacheOption, False),
     _parameter("timeout", TimeoutOption, 10.0),
-    _parameter("deadline", DeadlineOption, None),
+    _parameter("deadline", DeadlineOption, DEFAULT_DEADLINE),
     _parameter("concurrency", ConcurrencyOption, 32),
     _parameter("expiry_window", ExpiryWindowOption, None),
     _parameter("shard", ShardOption, None),
@@ -813,13 +813,19 @@ def action(
     below are read from DOMAIN_GUARD_* variables like every command's.
     """
     from checker.domains import DomainClassifier
-    from checker.github.action import ActionInputError, ActionInputs, publish, workspace
+    from checker.github.action import (
+        ActionInputError,
+        ActionInputs,
+        confined,
+        publish,
+        workspace,
+    )
     from checker.report.escape import workflow_command
     from checker.scan import scan_paths
 
     try:
-        inputs = ActionInputs.from_env(os.environ)
         root = workspace(os.environ)
+        inputs = confined(ActionInputs.from_env(os.environ), root)
         os.chdir(root)
     except (ActionInputError, OSError) as exc:
         typer.echo(workflow_command("error", f"domain-guard: {exc}"))
@@ -1206,9 +1212,14 @@ def _issue_outcomes(results: Sequence[IssueResult], code: int) -> int:
                 continue
             _say(f"error: issue in {item.repository}: {item.error.message}")
             code = EXIT_UNREADABLE if code == EXIT_OK else code
-        elif item.outcome is not None and item.outcome.action.value != "nothing":
-            number = f" #{item.outcome.number}" if item.outcome.number else ""
-            _info(f"issue {item.outcome.action.value}: {item.repository}{number}")
+        elif item.outcome is not None:
+            if item.outcome.action.value != "nothing":
+                number = f" #{item.outcome.number}" if item.outcome.number else ""
+                _info(f"issue {item.outcome.action.value}: {item.repository}{number}")
+            if item.outcome.planted:
+                from checker.github.issues import planted_warning
+
+                _say(f"warning: {planted_warning(item.repository, item.outcome)}")
     if refused:
         shown = ", ".join(refused[:_READ_ONLY_SHOWN])
         more = (

@@ -195,10 +195,10 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
     for name in YAML_NAMES:
         candidate = start / name
         if candidate.exists() or candidate.is_symlink():
-            found.append((candidate, _read_bounded(candidate)))
+            found.append((candidate, _read_bounded(_confined(candidate, start))))
     pyproject = start / PYPROJECT
     if pyproject.exists():
-        text = _read_bounded(pyproject)
+        text = _read_bounded(_confined(pyproject, start))
         if _configures_domain_guard(text, str(pyproject)):
             found.append((pyproject, text))
     if not found:
@@ -212,6 +212,15 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
     if path.name == PYPROJECT:
         return parse_toml(text, str(path))
     return parse_yaml(text, str(path))
+
+
+def _confined(path: Path, start: Path) -> Path:
+    """``path`` when it resolves inside ``start``. A file found there (in the Action, the
+    checked-out repository) that links elsewhere is refused before a byte of it is read,
+    so no error can quote what lies outside."""
+    if not path.resolve().is_relative_to(start.resolve()):
+        raise ConfigError(f"{path}: a symlink to a file outside {start}; not read")
+    return path
 
 
 def load_file(path: Path) -> Config:
@@ -661,13 +670,24 @@ def _text(value: object, path: KeyPath, check: _Check) -> str:
     return value.strip()
 
 
+@functools.lru_cache(maxsize=1)
+def _classifier() -> DomainClassifier:
+    return DomainClassifier()
+
+
+def _registrable(name: str) -> str | None:
+    """One classifier for the whole file: building one per entry made a long ``ignore``
+    list (or one entry aliased 120,000 times) quadratic in start-up work."""
+    return _classifier().registrable(name)
+
+
 def _domain(value: str, path: KeyPath, check: _Check) -> str:
     """A-label form of a name at or below a registrable domain (not a public suffix)."""
     try:
         name = to_a_label(value)
     except InvalidDomain as exc:
         check.fail(path, f"not a valid domain name: {exc}")
-    if DomainClassifier().registrable(name) is None:
+    if _registrable(name) is None:
         check.fail(
             path,
             f"{_describe(value)} is a public suffix or has no known TLD; "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -92,39 +91,18 @@ def prepare_icann_rules(text: str) -> str:
     return "\n".join([_ICANN_BEGIN, *rules, _ICANN_END, ""])
 
 
-def _prepared_rules() -> str:
-    """Prepared ICANN rules, kept in the user cache per installed list (never fetched)."""
-    import publicsuffixlist
-    from platformdirs import user_cache_dir
-
-    source = Path(publicsuffixlist.PSLFILE)
-    info = source.stat()
-    cached = Path(user_cache_dir("domain-guard")) / (
-        f"psl-icann-{getattr(publicsuffixlist, '__version__', 'x')}-"
-        f"{info.st_size}-{int(info.st_mtime)}.txt"
-    )
-    try:
-        return cached.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    prepared = prepare_icann_rules(source.read_text(encoding="utf-8"))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(prepared, encoding="utf-8")
-        partial.replace(cached)
-    except OSError:
-        pass  # an unwritable cache only costs start-up time
-    return prepared
-
-
 @functools.lru_cache(maxsize=1)
 def _psl() -> PublicSuffixList:
+    import publicsuffixlist
     from publicsuffixlist import PublicSuffixList
 
-    # The list ships inside the publicsuffixlist package: no fetch at run time.
+    # The list ships inside the publicsuffixlist package: no fetch at run time. It is
+    # prepared from that copy on every start (about 13 ms), never kept in the user cache:
+    # a cached copy is one more file anyone who can write the cache could edit to turn a
+    # lapsed domain into a public suffix.
+    text = Path(publicsuffixlist.PSLFILE).read_text(encoding="utf-8")
     return PublicSuffixList(
-        source=_prepared_rules().splitlines(), only_icann=True, accept_encoded_idn=False
+        source=prepare_icann_rules(text).splitlines(), only_icann=True, accept_encoded_idn=False
     )
 
 

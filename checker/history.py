@@ -5,6 +5,14 @@ its maintainer committed the address has changed hands since. git is run only fo
 files inside a work tree, a bounded number of times, with every argument passed as an
 argv element (never through a shell), and without pagers, external diff drivers or
 text conversion filters. No git, no repository, no commit: no date.
+
+The scanned tree is hostile, ``.git`` included. git can start programs on its own: a
+partial clone lazily fetches a missing blob from its promisor remote (running
+``remote.<name>.uploadpack`` or ``core.sshCommand``), and a committed folder holding
+``HEAD``, ``config``, ``objects/`` and ``refs/`` is taken for a bare repository whose
+``config`` git obeys. So every transport and lazy fetch is off, bare repositories are used
+only when named explicitly (never here), and only a work tree whose git directory is
+``<toplevel>/.git`` is trusted.
 """
 
 from __future__ import annotations
@@ -40,6 +48,11 @@ _GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_CONFIG_NOSYSTEM": "1",
+    # Never fetch a missing object from a promisor remote (git 2.44+; older git is held by
+    # protocol.allow=never below, which refuses every transport a fetch would start).
+    "GIT_NO_LAZY_FETCH": "1",
+    "GIT_PROTOCOL_FROM_USER": "0",
+    "GIT_NO_REPLACE_OBJECTS": "1",
     "LC_ALL": "C",
 }
 #: The scanned repository's own .git/config is hostile: it can name programs for git to run
@@ -54,6 +67,11 @@ _GIT_SAFE_CONFIG = (
     "core.fsmonitor=false",
     "core.pager=cat",
     "diff.external=",
+    # No transport at all (a lazy fetch would run uploadpack / sshCommand / a helper).
+    "protocol.allow=never",
+    "core.sshCommand=false",
+    # A folder of the scanned tree that looks like a bare repository is not one.
+    "safe.bareRepository=explicit",
 )
 _SAFE_ARGS = tuple(item for setting in _GIT_SAFE_CONFIG for item in ("-c", setting))
 
@@ -73,7 +91,8 @@ class GitHistory:
         if self.git is None or self.calls >= self.max_calls:
             return None
         self.calls += 1
-        env = {**os.environ, **_GIT_ENV}
+        # GIT_DIR, GIT_CONFIG_* and the like from our own environment would steer git too.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | _GIT_ENV
         try:
             done = subprocess.run(  # noqa: S603 - fixed git arguments, no shell
                 [self.git, "--no-pager", *_SAFE_ARGS, *args],
@@ -91,13 +110,26 @@ class GitHistory:
         return done.stdout.decode("utf-8", "replace")
 
     def work_tree(self, directory: Path) -> Path | None:
-        """The top of the work tree holding ``directory``; None outside one, and in a
-        shallow clone (its oldest commit would pass for the date an address first came)."""
+        """The top of the work tree holding ``directory``; None outside one, in a shallow
+        clone (its oldest commit would pass for the date an address first came), and when
+        the git directory is anything but ``<toplevel>/.git`` (a planted repository, a
+        ``core.worktree`` pointing elsewhere, a ``.git`` file naming another directory)."""
         if directory not in self._work_trees:
-            output = self._run(directory, "rev-parse", "--is-shallow-repository", "--show-toplevel")
-            lines = output.split("\n") if output else []
-            shallow, top = (lines[0].strip(), lines[1].strip()) if len(lines) > 1 else ("", "")
-            self._work_trees[directory] = Path(top) if top and shallow == "false" else None
+            output = self._run(
+                directory,
+                "rev-parse", "--is-shallow-repository", "--show-toplevel", "--absolute-git-dir",
+            )  # fmt: skip
+            lines = [line.strip() for line in output.split("\n")] if output else []
+            trusted = None
+            if len(lines) > 2 and lines[0] == "false" and lines[1] and lines[2]:
+                top, git_dir = Path(lines[1]), Path(lines[2])
+                if (
+                    git_dir == top / ".git"
+                    and (top / ".git").is_dir()
+                    and not (top / ".git").is_symlink()
+                ):
+                    trusted = top
+            self._work_trees[directory] = trusted
         return self._work_trees[directory]
 
     def first_seen(self, path: Path, address: str) -> datetime | None:
@@ -124,11 +156,14 @@ class GitHistory:
 
 
 def _locate(display: str, roots: Sequence[Path], base: Path) -> Path | None:
-    """The file a report path names: relative to the working directory, else to a root."""
+    """The file a report path names: relative to the working directory, else to a root;
+    always inside a scanned root (a same-named file elsewhere is not the one scanned)."""
     anchors = [base] + [r if r.is_dir() else r.parent for r in roots]
     for anchor in anchors:
         candidate = anchor / display
-        if candidate.is_file():
+        if candidate.is_file() and any(
+            candidate == root or candidate.is_relative_to(root) for root in roots
+        ):
             return candidate
     return None
 

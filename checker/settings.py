@@ -8,6 +8,9 @@ from pathlib import Path
 from checker.model import Risk
 
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+#: Seconds a run's lookups may take unless --deadline says otherwise: 45 minutes, within
+#: a 60-minute CI job; what is not answered by then is ``unknown``.
+DEFAULT_DEADLINE = 2700.0
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,7 @@ class LookupSettings:
 
     offline: bool = False
     timeout: float = 10.0
-    deadline: float | None = None
+    deadline: float | None = DEFAULT_DEADLINE
     concurrency: int = 32
     expiry_window_days: int = 30
     rdap_bootstrap: str | None = None

@@ -349,3 +349,39 @@ def test_exclude_input_skips_paths_like_the_configurations_exclude(
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((workspace / "domain-guard-report.json").read_text())
     assert {d["domain"] for d in report["domains"]} == {"healthy.org"}
+
+
+def test_an_issue_planted_by_someone_else_is_reported_never_adopted(
+    world: dict[str, str],
+) -> None:
+    """Anyone can open an issue with the label and the marker (its fingerprint is public
+    arithmetic). The Action must not edit, reopen or comment on it: it opens its own."""
+    from checker.github.issues import marker
+
+    github = _FAKES[world["__fake__"]]
+    body = marker("repository", "0" * 16) + "\n| critical | `pending.org` | planted |\n"
+    planted = github.add_issue(
+        "octo/widgets", title="domain-guard: planted", body=body, labels=["domain-guard"],
+        state="closed", author="mallory",
+    )  # fmt: skip
+    done = _run(world, open_issue="true")
+    assert done.returncode == 1, done.stdout + done.stderr
+    issues = {issue["number"]: issue for issue in github.issues("octo/widgets")}
+    assert issues[planted]["state"] == "closed"
+    assert issues[planted]["body"] == body
+    assert issues[planted]["comments"] == []
+    (mine,) = [n for n in issues if n != planted]
+    assert issues[mine]["user"]["login"] == github.login
+    assert _outputs(world)["issue-number"] == str(mine)
+    warnings = [c for _, c in commands(done.stdout) if c.name == "warning"]
+    assert any(f"#{planted}" in c.data and "not written" in c.data for c in warnings)
+
+
+def test_sarif_links_the_readme_of_the_actions_own_repository(world: dict[str, str]) -> None:
+    world = {**world, "GITHUB_ACTION_REPOSITORY": "octo/domain-guard",
+             "GITHUB_SERVER_URL": "https://github.com"}  # fmt: skip
+    assert _run(world, sarif_file="results.sarif").returncode == 1
+    sarif = json.loads((Path(world["GITHUB_WORKSPACE"]) / "results.sarif").read_text())
+    jsonschema.validate(sarif, sarif_schema())
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://github.com/octo/domain-guard#readme"

@@ -780,3 +780,30 @@ def test_ignore_serialises_for_the_json_report() -> None:
         "until": "2030-01-01",
         "source": "c.yml:4",
     }
+
+
+def test_an_ignore_list_costs_one_classifier_however_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One entry aliased thousands of times (120,000 fit in the size cap) is checked with
+    one Public Suffix classifier, not one per entry: start-up stays linear."""
+    from checker import domains
+    from checker.cli import app
+
+    built: list[object] = []
+    original = domains.DomainClassifier.__init__
+
+    def counting(self: domains.DomainClassifier, *args: object, **kwargs: object) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(domains.DomainClassifier, "__init__", counting)
+    entries = 5_000
+    (tmp_path / ".domain-guard.yml").write_text(
+        "ignore:\n- &e {domain: janedoe.org, reason: accepted}\n" + "- *e\n" * entries
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["domain", "janedoe.org", "--offline", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert "ignored" in result.output.lower()
+    assert len(built) <= 2, f"{len(built)} classifiers for {entries + 1} ignore entries"

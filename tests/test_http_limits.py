@@ -331,3 +331,33 @@ def test_100_concurrent_lookups_against_a_host_refusing_more_than_4_all_resolve(
     assert throttled <= 10
     assert requests == 100 + throttled
     assert limiter.limit(registry.host) <= 4
+
+
+def test_a_pinned_host_is_reached_at_its_pinned_address_with_tls_checked_for_its_name() -> None:
+    """Pinning changes where the connection goes, not whose certificate is accepted: the
+    name stays the TLS server name. A pin to an address nothing listens on is not
+    'corrected' by resolving the name again."""
+    from checker.lookup.http import link_pins
+    from tests.servers.rdap import client_ssl_context
+
+    with RdapServer() as server:
+        registrar = server.add_registry("registrar", tls=True)
+        registrar.add("x.test", synthetic_domain("x.test"))
+        url = registrar.url_for("x.test").replace("127.0.0.1", "localhost")
+
+        async def get(address: str) -> FetchResult | FetchFailure:
+            async with make_client(verify=client_ssl_context()) as client:
+                pins = link_pins(client)
+                assert pins is not None
+                pins["localhost"] = (address,)
+                return await fetch(client, url, limiter=HostLimiter(), timeout=2, retries=0)
+
+        reached = asyncio.run(get("127.0.0.1"))
+        missed = asyncio.run(get("127.0.0.2"))
+        assert registrar.requests == 1
+    assert isinstance(reached, FetchResult)
+    assert reached.status == 200
+    assert isinstance(missed, FetchFailure)
+    assert (
+        missed.message == "connection failed (ConnectError: no connection to the checked addresses)"
+    )

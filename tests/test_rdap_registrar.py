@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import ipaddress
 import json
+import socket
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+import pytest
 import vcr
 
 from checker.lookup.bootstrap import parse_bootstrap, shipped_bootstrap
@@ -108,8 +112,10 @@ def test_a_registrar_link_resolving_to_a_private_address_is_not_followed() -> No
     )
 
 
-def test_a_registrar_link_to_loopback_is_never_requested() -> None:
-    """A hostile registry pointing at a loopback service gets no request sent there."""
+def _registrar_world(link: str, resolver: object) -> tuple[Registration | LookupFailure, int, str]:
+    """A registry whose google.com answer links the registrar at ``link`` (``{port}``: a
+    loopback TLS registrar that knows google.com); the answer, the registrar's request
+    count, and the link."""
     body = json.loads((FIXTURES / "whoisit_google.com.verisign.json").read_text())
     with RdapServer() as server:
         registry = server.add_registry("registry", tlds=["com"])
@@ -118,24 +124,34 @@ def test_a_registrar_link_to_loopback_is_never_requested() -> None:
             "google.com", (FIXTURES / "whodap_google.com.markmonitor-registrar.json").read_bytes()
         )
         hostile = copy.deepcopy(body)
-        for link in hostile["links"]:
-            if link["rel"] == "related":
-                link["href"] = internal.url_for("google.com")
+        for item in hostile["links"]:
+            if item["rel"] == "related":
+                item["href"] = link = link.format(port=internal.port)
         registry.add("google.com", hostile)
         bootstrap = parse_bootstrap(json.dumps(server.bootstrap_document()).encode(), source="t")
 
         async def run() -> Registration | LookupFailure:
             async with make_client(verify=client_ssl_context()) as client:
-                rdap = RdapClient(bootstrap, client, limiter=HostLimiter(), timeout=2)
+                rdap = RdapClient(
+                    bootstrap, client, limiter=HostLimiter(), timeout=2,
+                    resolver=resolver,  # type: ignore[arg-type]
+                )  # fmt: skip
                 return await rdap.lookup("google.com", follow_registrar=lambda _: True)
 
         answer = asyncio.run(run())
-        assert internal.requests == 0
+        return answer, internal.requests, link
+
+
+def test_a_registrar_link_to_loopback_is_never_requested() -> None:
+    """A hostile registry pointing at a loopback service gets no request sent there."""
+    answer, internal_requests, link = _registrar_world(
+        "https://127.0.0.1:{port}/domain/google.com", None
+    )
+    assert internal_requests == 0
     assert isinstance(answer, Registration)
     assert answer.registrar_url is None
     assert answer.notes == (
-        f"registrar link {internal.url_for('google.com')} not followed: "
-        "host 127.0.0.1 is the non-public address 127.0.0.1",
+        f"registrar link {link} not followed: host 127.0.0.1 is the non-public address 127.0.0.1",
     )
 
 
@@ -180,3 +196,82 @@ def test_a_registry_redirect_within_its_own_host_is_followed() -> None:
     assert isinstance(answer, Registration)
     assert answer.statuses == ("active",)
     assert answer.url == registry.url_for("moved.com")
+
+
+class _Network:
+    """Records where the client resolves and connects; nothing leaves loopback. Names are
+    resolved by the system only for ``localhost``; other names fail like NXDOMAIN."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.resolved: list[str] = []
+        self.connected: list[str] = []
+        real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+        def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+            name = host.decode() if isinstance(host, bytes) else str(host)
+            self.resolved.append(name)
+            if name != "localhost" and not name.replace(".", "").isdigit():
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return real_getaddrinfo(host, *args, **kwargs)
+
+        def connect(sock: socket.socket, address: Any) -> None:
+            self.connected.append(str(address[0]))
+            if not ipaddress.ip_address(str(address[0])).is_loopback:
+                raise ConnectionRefusedError(111, "Connection refused")
+            real_connect(sock, address)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+def test_a_link_is_connected_to_the_address_that_was_checked_never_resolved_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name resolves to a public address when checked, to loopback when
+    the connection is made. The connection must go to the checked address."""
+    network = _Network(monkeypatch)
+    public_then_loopback = StubResolver({"localhost": ["64.124.14.63"]})
+    answer, internal_requests, _ = _registrar_world(
+        "https://localhost:{port}/domain/google.com", public_then_loopback
+    )
+    assert internal_requests == 0, "the loopback service was reached"
+    assert "localhost" not in network.resolved  # never resolved a second time
+    assert "64.124.14.63" in network.connected
+    assert isinstance(answer, Registration)
+    (note,) = answer.notes
+    assert note.startswith("registrar lookup failed:")
+    assert "no connection to the checked addresses" in note
+    assert "refused" not in note.lower()  # no word on how a port answered
+
+
+class _CodecResolver:
+    """A resolver that, like getaddrinfo, turns a Unicode name into ASCII with Python's
+    IDNA 2003 codec before looking it up (faß -> fass)."""
+
+    def __init__(self, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    async def addresses(self, host: str) -> tuple[str, ...]:
+        ascii_name = host.encode("idna").decode("ascii").lower()
+        self.asked.append(ascii_name)
+        return tuple(self.answers.get(ascii_name, ()))
+
+
+def test_a_link_is_checked_under_the_name_httpx_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``faß.example`` is sent as ``xn--fa-hia.example`` (IDNA 2008); the stdlib codec would
+    check ``fass.example``, a different name, instead."""
+    _Network(monkeypatch)
+    resolver = _CodecResolver(
+        {"fass.example": ["64.124.14.63"], "xn--fa-hia.example": ["10.0.0.7"]}
+    )
+    answer, internal_requests, _ = _registrar_world(
+        "https://faß.example/domain/google.com", resolver
+    )
+    assert internal_requests == 0
+    assert resolver.asked == ["xn--fa-hia.example"]
+    assert isinstance(answer, Registration)
+    assert answer.notes == (
+        "registrar link https://faß.example/domain/google.com not followed: "
+        "host xn--fa-hia.example resolves to non-public address 10.0.0.7",
+    )

@@ -110,8 +110,12 @@ authors = [{{name = "Jane Doe", email = "{email}"}}]
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    project.mkdir()
+    return make_repo(tmp_path / "project")
+
+
+def make_repo(project: Path) -> Path:
+    """A checkout whose pyproject.toml gained jane@janedoe.org in 2018 and changed in 2021."""
+    project.mkdir(parents=True)
     git(project, "init", "-q")
     (project / "pyproject.toml").write_text(PYPROJECT.format(email="jane@janedoe.org"))
     git(project, "add", "pyproject.toml")

@@ -356,8 +356,8 @@ def test_org_scan_shards_and_merge_run_as_written(fake_org: dict[str, str], tmp_
         "inputs.issue-repo": "",
         "inputs.open-issues": "false",
         "inputs.fail-on": "high",
-        "inputs.domain-guard-version": "0.1.0",
         "secrets.token": ORG_TOKEN,
+        "job.workflow_repository": "octo/domain-guard",
     }
     shard_dir = tmp_path / "shards"
     shard_dir.mkdir()
@@ -391,6 +391,8 @@ def test_org_scan_shards_and_merge_run_as_written(fake_org: dict[str, str], tmp_
     assert all(domain in summary.read_text(encoding="utf-8") for domain in ORG_DOMAINS)
     sarif = json.loads((shard_dir / "merged.sarif").read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://github.com/octo/domain-guard#readme"
     merged = json.loads((shard_dir / "merged.json").read_text(encoding="utf-8"))
     assert {d["domain"] for d in merged["domains"]} == set(ORG_DOMAINS)
     # the verdict step is the gate: unknown domains fail it once fail-on-unknown applies
@@ -602,6 +604,26 @@ def _named_step(workflow: str, job: str, needle: str) -> dict[str, Any]:
     return next(s for s in steps if needle in s.get("name", "") or needle in s.get("run", ""))
 
 
+@pytest.mark.parametrize("job", ["scan", "merge"])
+def test_org_scan_installs_its_own_pinned_source_never_a_name_from_an_index(job: str) -> None:
+    """Whoever registered the name ``domain-guard`` on an index would run code in a job
+    that holds the organisation token: the jobs build the workflow's own commit, and pip
+    installs nothing unhashed and nothing by name from an index."""
+    steps = _load(ROOT / ".github" / "workflows" / "org-scan.yml")["jobs"][job]["steps"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["repository"] == "${{ job.workflow_repository }}"
+    assert checkout["with"]["ref"] == "${{ job.workflow_sha }}"
+    install = next(s for s in steps if s.get("name") == "Install domain-guard")
+    assert steps.index(checkout) < steps.index(install)
+    script = install["run"].replace("\\\n", " ")
+    commands = [line for line in script.splitlines() if re.search(r"\bpip\b.*\binstall\b", line)]
+    assert commands
+    for command in commands:
+        assert "--require-hashes" in command or "--no-index" in command, command
+        assert "domain-guard==" not in command, command
+        assert "domain_guard" not in command, command
+
+
 @pytest.mark.parametrize(
     ("script", "passes"),
     [
@@ -629,7 +651,8 @@ def test_org_scan_summary_and_sarif_steps_let_exit_3_through(
     env = {**_stub_domain_guard(tmp_path, f"exit {code}\n"), "GITHUB_STEP_SUMMARY": os.devnull}
     for name in ("Step summary", "SARIF"):
         step = _named_step("org-scan.yml", "merge", name)
-        assert (_run_step(step, {}, tmp_path, env).returncode == 0) is passes, name
+        values = {"job.workflow_repository": "octo/domain-guard"}
+        assert (_run_step(step, values, tmp_path, env).returncode == 0) is passes, name
 
 
 @pytest.mark.parametrize(("tag", "passes"), [("v0.1.0", True), ("0.1.0", True), ("v9.9.9", False)])

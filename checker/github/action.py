@@ -119,6 +119,19 @@ class ActionInputs:
         )
 
 
+def confined(inputs: ActionInputs, root: Path) -> ActionInputs:
+    """``inputs`` when every path they name (``paths``, ``config``) stays inside the
+    workspace ``root``, symlinks followed: a pull request can commit a symlink to any file
+    on the runner. Raises :class:`ActionInputError` naming the input."""
+    for name, values in (("paths", inputs.paths), ("config", (inputs.config or "",))):
+        for value in filter(None, values):
+            try:
+                _inside(root, value)
+            except ActionInputError as exc:
+                raise ActionInputError(f"input {name}: {exc}") from None
+    return inputs
+
+
 def workspace(environ: Mapping[str, str]) -> Path:
     """The checked-out repository: ``$GITHUB_WORKSPACE``, else the current directory."""
     return Path(environ.get("GITHUB_WORKSPACE") or ".").resolve()
@@ -231,7 +244,12 @@ def _keep_issue(
 ) -> tuple[str, bool]:
     """Sync the issue; returns its number and whether that failed (not for read-only tokens)."""
     from checker.github.client import Endpoints, GitHubClient, GitHubError
-    from checker.github.issues import IssueAction, sync_issue, valid_repository
+    from checker.github.issues import (
+        IssueAction,
+        planted_warning,
+        sync_issue,
+        valid_repository,
+    )
 
     repository = environ.get("GITHUB_REPOSITORY", "")
     if not valid_repository(repository):
@@ -251,6 +269,8 @@ def _keep_issue(
             )  # fmt: skip
             out.write(f"domain-guard: issue {outcome.action.value}"
                       + (f" (#{outcome.number})" if outcome.number else "") + "\n")  # fmt: skip
+            if outcome.planted:
+                out.write(workflow_command("warning", planted_warning(repository, outcome)) + "\n")
             if outcome.action is IssueAction.HELD:
                 out.write(workflow_command(
                     "notice", "domain-guard left the issue as it is: this run could not check "

@@ -15,6 +15,12 @@ Never fail open: when a run could not check some domains (``unknown``) or read s
 the issue is neither closed nor shrunk; a domain that was listed stays listed until a run
 proves it healthy (:attr:`IssueAction.HELD`).
 
+Only issues written by the token's own identity are ever adopted (read from GraphQL's
+``viewer``: the Actions bot for ``GITHUB_TOKEN``, the app's bot for an app token, the user
+otherwise). Anyone can open an issue with our label and marker, since the fingerprint is
+computable; such an issue is never edited, reopened or commented on, only reported
+(:attr:`IssueOutcome.planted`).
+
 Bodies and comments render every piece of outside text in code spans (no HTML, links or
 ``@mentions`` from metadata or registries) and stay under GitHub's 65,536-character limit.
 """
@@ -24,12 +30,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from checker import __version__
-from checker.github.client import GitHubClient
+from checker.github.client import GitHubClient, GitHubError
 from checker.model import DomainResult, Report, Risk
 from checker.report.escape import code_span, guard_output
 from checker.report.findings import Finding, contacts_by_domain
@@ -77,6 +84,8 @@ class IssueOutcome:
     action: IssueAction
     number: int | None = None
     url: str | None = None
+    #: Issues carrying our label and marker that someone else wrote: never touched.
+    planted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,17 @@ def restrict(report: Report, repository: str) -> Report:
     domains = tuple(d for d in report.domains if d.domain in names)
     errors = tuple(e for e in report.errors if e.path.startswith(f"{repository}:"))
     return replace(report, contacts=contacts, domains=domains, errors=errors)
+
+
+def planted_warning(repo: str, outcome: IssueOutcome) -> str:
+    """What to say about issues that carry our marker but that this token did not write."""
+    numbers = ", ".join(f"#{number}" for number in outcome.planted[:10])
+    more = f" and {len(outcome.planted) - 10} more" if len(outcome.planted) > 10 else ""
+    return (
+        f"{repo}: issue {numbers}{more} carries domain-guard's label and marker but was not "
+        "written by this token's account; it was left untouched (someone may be imitating "
+        "domain-guard's issue)"
+    )
 
 
 def issue_title(count: int) -> str:
@@ -204,11 +224,36 @@ def _domains_in(body: str) -> set[str]:
     return found
 
 
+_VIEWER_QUERY = "query DomainGuardIssueAuthor { viewer { login } }"
+_LOGINS: weakref.WeakKeyDictionary[GitHubClient, str] = weakref.WeakKeyDictionary()
+
+
+def _account(login: str) -> str:
+    # REST names an app's bot "name[bot]"; GraphQL may leave the suffix off. An app's name
+    # cannot be another account's login, so the two spellings are one identity.
+    return login.casefold().removesuffix("[bot]")
+
+
+async def token_login(client: GitHubClient) -> str:
+    """The login of the token's own identity (asked once per client). Raises GitHubError."""
+    login = _LOGINS.get(client)
+    if login is None:
+        data = await client.graphql(_VIEWER_QUERY)
+        viewer = data.get("viewer") if isinstance(data, dict) else None
+        login = viewer.get("login") if isinstance(viewer, dict) else None
+        if not isinstance(login, str) or not login:
+            raise GitHubError("GitHub did not say whose token this is (viewer.login)")
+        _LOGINS[client] = login
+    return login
+
+
 async def find_issue(
     client: GitHubClient, repo: str, label: str, key: str
-) -> tuple[_Existing, str] | None:
-    """Our issue in ``repo`` (the open one first, else the most recent), and its body."""
+) -> tuple[tuple[_Existing, str] | None, tuple[int, ...]]:
+    """Our issue in ``repo`` (the open one first, else the most recent) with its body, and
+    the issues with our marker written by anyone but the token's identity (planted)."""
     best: tuple[_Existing, str] | None = None
+    planted: list[int] = []
     async for page in client.rest_pages(
         f"repos/{repo}/issues",
         {"labels": label, "state": "all", "sort": "created", "direction": "desc"},
@@ -218,11 +263,17 @@ async def find_issue(
             if candidate is None:
                 continue
             existing = candidate[0]
+            user = item.get("user")
+            author = user.get("login") if isinstance(user, dict) else None
+            ours = _account(await token_login(client))
+            if not isinstance(author, str) or _account(author) != ours:
+                planted.append(existing.number)
+                continue
             if best is None or (existing.open and not best[0].open):
                 best = candidate
             if existing.open:
-                return best
-    return best
+                return best, tuple(planted)
+    return best, tuple(planted)
 
 
 def _parse_issue(item: Any, key: str) -> tuple[_Existing, str] | None:
@@ -259,7 +310,21 @@ async def sync_issue(
     if not valid_repository(repo):
         raise ValueError(f"not a repository name: {repo[:200]!r}")
     results = at_risk(report, limit, include_unknown=include_unknown)
-    found = await find_issue(client, repo, label, key)
+    found, planted = await find_issue(client, repo, label, key)
+    outcome = await _sync(client, repo, report, results, found, label=label, key=key)
+    return replace(outcome, planted=planted)
+
+
+async def _sync(
+    client: GitHubClient,
+    repo: str,
+    report: Report,
+    results: list[DomainResult],
+    found: tuple[_Existing, str] | None,
+    *,
+    label: str,
+    key: str,
+) -> IssueOutcome:
     path = f"repos/{repo}/issues"
     if found is not None and found[0].open and uncertain(report):
         # Would this run drop a listed domain? Then it cannot say that domain is healthy.

@@ -160,21 +160,27 @@ class Cache:
         :attr:`warnings`, and a cache that cannot be used is returned disabled.
         """
         try:
+            default = directory is None
             directory = Path(
                 platformdirs.user_cache_dir("domain-guard") if directory is None else directory
             )
-            directory.mkdir(parents=True, exist_ok=True)
+            # Private: the evidence decides verdicts, and the domains say what is scanned.
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if default:
+                directory.chmod(0o700)  # ours alone, also when an older version made it 0755
         except (OSError, ValueError) as exc:
             return cls(None, None, [f"cache disabled: cannot create {directory}: {_describe(exc)}"])
         path = directory / CACHE_FILENAME
         warnings: list[str] = []
         try:
+            _create_private(path)
             try:
                 connection = _connect(path, busy_timeout)
             except _CorruptCache as exc:
                 aside = _move_aside(path)
                 where = f"moved it to {aside}" if aside else "deleted it"
                 warnings.append(f"cache {path} was unusable ({exc}); {where} and started afresh")
+                _create_private(path)
                 connection = _connect(path, busy_timeout)
         except (_CorruptCache, sqlite3.Error, OSError, ValueError) as exc:
             warnings.append(f"cache disabled: cannot use {path}: {_describe(exc)}")
@@ -317,6 +323,16 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return str(error) or type(error).__name__
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` (or tighten it) with mode 0600 before SQLite opens it; SQLite gives
+    its WAL and shared-memory files the database file's mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:

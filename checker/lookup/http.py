@@ -14,15 +14,18 @@ import ipaddress
 import socket
 import ssl
 import time
+import weakref
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from checker.log import LOGGER
@@ -37,6 +40,26 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 THROTTLE_STATUSES = frozenset({429, 503})
 
 _CHUNK = 64 * 1024
+
+
+#: One domain's lookups (every request, retry and redirect) may spend this many times the
+#: per-request timeout on the wire; waiting for a registry's slot is not counted.
+DOMAIN_BUDGET_TIMEOUTS = 3.0
+
+
+@dataclass
+class LookupBudget:
+    """Seconds of network time one domain's lookups may still spend."""
+
+    seconds: float
+    spent: float = 0.0
+
+    def left(self) -> float:
+        return self.seconds - self.spent
+
+
+#: The budget of the domain whose lookup is running in this task (None: no budget).
+DOMAIN_BUDGET: ContextVar[LookupBudget | None] = ContextVar("domain_budget", default=None)
 
 
 class DeadlineReached(Exception):
@@ -313,18 +336,27 @@ def _literal_address(host: str) -> str | None:
     return None
 
 
-async def check_public_https(url: str, *, resolver: AddressResolver | None = None) -> str | None:
+#: Addresses a link's host was checked to resolve to, per host name as sent (A-label).
+Pins = dict[str, tuple[str, ...]]
+
+
+async def check_public_https(
+    url: str, *, resolver: AddressResolver | None = None, pins: Pins | None = None
+) -> str | None:
     """Why ``url`` must not be followed, or None when it is a public ``https`` URL.
 
     Used before following any URL taken from a response: the scheme must be https,
     the URL must carry no credentials, and every address its host resolves to must
-    be public.
+    be public. The host is checked exactly as httpx will send it (IDNA 2008: ``faß``
+    is ``xn--fa-hia``, not the stdlib codec's ``fass``), and the addresses checked go
+    into ``pins`` (:func:`link_pins` of the client), so the connection goes to one of
+    them and the name is never resolved a second time (DNS rebinding).
     """
     try:
         parts = urlsplit(url)
-        host = parts.hostname
         _ = parts.port
-    except ValueError:
+        host = httpx.URL(url).raw_host.decode("ascii").lower()
+    except (ValueError, httpx.InvalidURL, UnicodeError):
         return "not a valid URL"
     if parts.scheme.lower() != "https":
         return f"scheme is {parts.scheme or 'missing'!r}, not https"
@@ -332,17 +364,19 @@ async def check_public_https(url: str, *, resolver: AddressResolver | None = Non
         return "URL carries credentials"
     if not host:
         return "URL has no host"
-    literal = _literal_address(host)
+    literal = _literal_address(host.strip("[]"))
     if literal is not None:
         if not is_public_address(literal):
-            return f"host {host} is the non-public address {literal}"
+            return f"host {host.strip('[]')} is the non-public address {literal}"
         return None
-    addresses = await (resolver or SystemResolver()).addresses(host)
+    addresses = tuple(await (resolver or SystemResolver()).addresses(host))
     if not addresses:
         return f"host {host} does not resolve"
     for address in addresses:
         if not is_public_address(address):
             return f"host {host} resolves to non-public address {address}"
+    if pins is not None:
+        pins[host] = addresses
     return None
 
 
@@ -364,6 +398,7 @@ class FailureKind(str, enum.Enum):
     OVERSIZE = "oversize"
     REDIRECT = "redirect"
     DEADLINE = "deadline"
+    BUDGET = "budget"
     INVALID_URL = "invalid-url"
     PROTOCOL = "protocol"
 
@@ -396,14 +431,73 @@ class FetchResult:
         return value.split(";", 1)[0].strip().lower()
 
 
+class _PinningBackend(httpcore.AsyncNetworkBackend):
+    """Connects a pinned host (a link that passed the guard) only to the addresses the
+    guard checked; every other host (the configured registries) as usual."""
+
+    def __init__(self) -> None:
+        self.inner = httpcore.AnyIOBackend()
+        self.pins: Pins = {}
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = self.pins.get(host.lower())
+        if addresses is None:
+            return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError):
+                continue
+        # The same words whatever happened: a link's failure says nothing about a port.
+        raise httpcore.ConnectError("no connection to the checked addresses")
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+_PINS: weakref.WeakKeyDictionary[httpx.AsyncClient, Pins] = weakref.WeakKeyDictionary()
+
+
+def link_pins(client: httpx.AsyncClient) -> Pins | None:
+    """Where :func:`check_public_https` records checked addresses for ``client`` (None for
+    a client not made by :func:`make_client`)."""
+    return _PINS.get(client)
+
+
 def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
-    """An AsyncClient set up for :func:`fetch` (no automatic redirects)."""
-    return httpx.AsyncClient(
+    """An AsyncClient set up for :func:`fetch` (no automatic redirects), whose connections
+    to a link's host go only to the addresses the link guard checked."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+    backend = _PinningBackend()
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(
+        pool, "_network_backend"
+    ):  # an httpx/httpcore whose insides moved: refuse rather than connect unpinned
+        raise RuntimeError("cannot pin link connections with this httpx version")
+    pool._network_backend = backend  # httpx has no public hook for the network backend
+    client = httpx.AsyncClient(
         follow_redirects=False,
-        verify=verify,
         headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        transport=transport,
+        limits=limits,
     )
+    _PINS[client] = backend.pins
+    return client
 
 
 def host_key(url: str) -> str:
@@ -522,7 +616,17 @@ async def _fetch_with_retries(
                 budget = timeout if left is None else min(timeout, left)
                 if budget <= 0:
                     raise DeadlineReached
+                domain_budget = DOMAIN_BUDGET.get()
+                if domain_budget is not None:
+                    if domain_budget.left() <= 0:
+                        return _budget_spent(domain_budget, url)
+                    budget = min(budget, domain_budget.left())
+                started = time.monotonic()
                 outcome = await _exchange(client, url, budget, max_body, headers)
+                if domain_budget is not None:
+                    domain_budget.spent += time.monotonic() - started
+                    if isinstance(outcome, FetchFailure) and domain_budget.left() <= 0:
+                        return _budget_spent(domain_budget, url)
                 throttled = isinstance(outcome, FetchResult) and outcome.status in THROTTLE_STATUSES
                 if isinstance(outcome, FetchResult):
                     if throttled:
@@ -549,6 +653,15 @@ async def _fetch_with_retries(
             if left is not None and left <= delay:
                 return outcome
             await asyncio.sleep(delay)
+
+
+def _budget_spent(budget: LookupBudget, url: str) -> FetchFailure:
+    return FetchFailure(
+        FailureKind.BUDGET,
+        f"the domain's lookup budget of {budget.seconds:.3g} s (retries and redirects "
+        "included) is spent",
+        url,
+    )
 
 
 async def _exchange(

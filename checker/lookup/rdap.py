@@ -31,6 +31,7 @@ from checker.lookup.http import (
     HostLimiter,
     check_public_https,
     fetch,
+    link_pins,
 )
 from checker.lookup.registrar import registrar_unavailable
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
@@ -305,6 +306,10 @@ def _domain_answer(document: object, name: str, url: str) -> _Answer | str:
     raw_status = document.get("status")
     if raw_status is not None and not isinstance(raw_status, list):
         return "answer's 'status' is not an array"
+    for raw_list, what in ((raw_status, "statuses"), (document.get("events"), "events")):
+        if isinstance(raw_list, list) and len(raw_list) > MAX_LIST_ITEMS:
+            # Never cut: the one left out could be the status or event that matters.
+            return f"answer has {len(raw_list)} {what}, over the {MAX_LIST_ITEMS} read"
     for raw in _items(raw_status):
         status = normalise_status(raw)
         if status is None:
@@ -518,7 +523,9 @@ class RdapClient:
             parts = urlsplit(target)
             if same_origin_ok and (parts.scheme, parts.netloc) == (start.scheme, start.netloc):
                 return None
-            return await check_public_https(target, resolver=self._resolver)
+            return await check_public_https(
+                target, resolver=self._resolver, pins=link_pins(self._client)
+            )
 
         result = await fetch(
             self._client,
@@ -563,7 +570,9 @@ class RdapClient:
 
     async def _with_registrar(self, registry: Registration, link: str, name: str) -> Registration:
         """The registry answer with what the registrar at ``link`` adds (notes, missing expiry)."""
-        reason = await check_public_https(link, resolver=self._resolver)
+        reason = await check_public_https(
+            link, resolver=self._resolver, pins=link_pins(self._client)
+        )
         if reason is not None:
             return registrar_unavailable(
                 registry, link, f"registrar link {link[:200]} not followed: {reason}"

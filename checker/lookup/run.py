@@ -104,7 +104,7 @@ async def assess_domains(
     """Look every domain up online and judge it; offline runs stop in :func:`run_assessment`."""
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
     from checker.lookup.dns import DnsChecker
-    from checker.lookup.http import HostLimiter, make_client
+    from checker.lookup.http import DOMAIN_BUDGET_TIMEOUTS, HostLimiter, make_client
     from checker.lookup.rdap import RdapClient
     from checker.lookup.resolver_check import SanityCheckedDns, registry_hosts
     from checker.lookup.service import Assessor, DnsSource, registrar_worth_asking
@@ -149,6 +149,7 @@ async def assess_domains(
             deadline=deadline,
             on_done=on_done,
             last_used=last_used,
+            lookup_budget=DOMAIN_BUDGET_TIMEOUTS * settings.timeout,
         )
         results = await assessor.assess(domains)
     return results, assessor.stats

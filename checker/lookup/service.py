@@ -15,6 +15,7 @@ from typing import Protocol
 from checker.log import LOGGER
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
 from checker.lookup.dns import MAX_MAIL_DOMAINS
+from checker.lookup.http import DOMAIN_BUDGET, LookupBudget
 from checker.lookup.stats import LookupStats
 from checker.model import (
     DnsInfo,
@@ -66,6 +67,7 @@ class Assessor:
         deadline: float | None = None,
         on_done: Callable[[DomainResult], None] | None = None,
         last_used: Mapping[str, datetime] | None = None,
+        lookup_budget: float | None = None,
     ) -> None:
         self._sources = sources
         self._dns = dns
@@ -76,6 +78,7 @@ class Assessor:
         # around them would let tasks queued for one slow registry starve the others.
         self._dns_slots = asyncio.Semaphore(max(1, concurrency))
         self._deadline = deadline
+        self._lookup_budget = lookup_budget
         self._on_done = on_done
         self._last_used = dict(last_used or {})
         self.stats = LookupStats()
@@ -153,6 +156,8 @@ class Assessor:
                 checked_at=cached.checked_at,
                 cached=True,
             )
+        if self._lookup_budget is not None:  # this task's, shared by its registry requests
+            DOMAIN_BUDGET.set(LookupBudget(self._lookup_budget))
         answer, dns = await asyncio.gather(
             self._registration(domain), self._dns_check(domain, mail_domains)
         )

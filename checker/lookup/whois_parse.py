@@ -534,7 +534,9 @@ def _parse(
             if status in profile.free_statuses:
                 free_status = raw_status
                 continue
-            if status not in statuses and len(statuses) < MAX_ITEMS:
+            if status not in statuses:
+                if len(statuses) == MAX_ITEMS:  # never cut: the next could be the one
+                    return failure(f"more than {MAX_ITEMS} statuses, over the number read")
                 statuses.append(status)
             note = f"registry status '{sanitise(word, 64)}' read as '{status}'"
             if aliased and note not in notes:

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -38,7 +41,23 @@ from checker.report.json import summary
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://pypi.org/project/domain-guard/"
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+_SERVER = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
+
+
+def information_uri(environ: Mapping[str, str] | None = None) -> str | None:
+    """The README of the repository this copy came from, where that is known: the
+    Action's own repository (``GITHUB_ACTION_REPOSITORY``, set by the runner; the org-scan
+    workflow sets it to its own). Elsewhere None: no link beats one to a page that may
+    not exist."""
+    env = os.environ if environ is None else environ
+    repository = env.get("GITHUB_ACTION_REPOSITORY", "")
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    if not _REPOSITORY.match(repository) or not _SERVER.match(server):
+        return None
+    return f"{server}/{repository}#readme"
+
+
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "domainGuardFinding/v1"
 #: GitHub stores the top 5,000 results of a run and rejects more than 25,000.
@@ -245,7 +264,7 @@ def to_sarif(report: Report, *, max_results: int = MAX_RESULTS) -> dict[str, Any
                         "name": "domain-guard",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
+                        **({"informationUri": home} if (home := information_uri()) else {}),
                         "rules": [rule(code) for code in ReasonCode],
                     }
                 },

@@ -83,14 +83,24 @@ def walk(
     """Yield metadata files below ``roots`` (and ``(path, message)`` for unreadable ones).
 
     Directory symlinks are never followed, so a symlink loop cannot trap the walk; a file
-    symlink is read only when its target is a regular file inside the root.
+    symlink is read only when its target is a regular file inside the root, and a root
+    named inside ``base`` is read only when it resolves inside ``base``.
     """
     base = (base or Path.cwd()).absolute()
+    lexical_base, real_base = Path(os.path.normpath(base)), base.resolve()
     seen: set[Path] = set()
     for given in roots:
         root = given.absolute()
         if not root.exists() and not root.is_symlink():
             yield (given.as_posix(), "no such file or directory")
+            continue
+        # A path named inside the working directory (the Action's paths, the files
+        # pre-commit hands over) stays there: no symlink, of the file or of a directory on
+        # the way, leads it out. A path named outside it was chosen as such.
+        if Path(os.path.normpath(root)).is_relative_to(lexical_base) and not (
+            root.resolve().is_relative_to(real_base)
+        ):
+            yield (given.as_posix(), "symlink leads out of the working directory")
             continue
         if not root.is_dir():
             kind = kind_of(root.name)

@@ -70,8 +70,11 @@ class FakeGitHub:
         *,
         read_only_tokens: frozenset[str] = frozenset(),
         page_size: int | None = None,
+        login: str = "github-actions[bot]",
     ) -> None:
         self.token = token
+        #: Whose token this is: the author of issues it creates, GraphQL's ``viewer``.
+        self.login = login
         self.read_only_tokens = read_only_tokens
         self.page_size = page_size
         self.requests: list[Recorded] = []
@@ -121,10 +124,14 @@ class FakeGitHub:
         labels: list[str],
         state: str = "open",
         pull_request: bool = False,
+        author: str | None = None,
     ) -> int:
-        """Create an issue (or pull request) directly; returns its number."""
+        """Create an issue (or pull request) directly, written by ``author`` (the token's
+        own identity unless given); returns its number."""
         with self._lock:
-            return self._create(repo, title, body, labels, state, pull_request=pull_request)
+            return self._create(
+                repo, title, body, labels, state, pull_request=pull_request, author=author
+            )
 
     def issues(self, repo: str) -> list[dict[str, Any]]:
         """A snapshot of the repository's issues."""
@@ -133,7 +140,9 @@ class FakeGitHub:
 
     def writes(self) -> list[Recorded]:
         """The requests that changed something."""
-        return [r for r in self.requests if r.method not in ("GET", "HEAD")]
+        return [
+            r for r in self.requests if r.method not in ("GET", "HEAD") and r.path != "/api/graphql"
+        ]
 
     # --- behaviour ---------------------------------------------------------------------
 
@@ -146,6 +155,7 @@ class FakeGitHub:
         state: str,
         *,
         pull_request: bool = False,
+        author: str | None = None,
     ) -> int:
         issues = self._issues.setdefault(repo, [])
         number = len(issues) + 1
@@ -157,6 +167,7 @@ class FakeGitHub:
             "labels": [{"name": name} for name in labels],
             "comments": [],
             "html_url": f"https://github.example/{repo}/issues/{number}",
+            "user": {"login": author or self.login},
         }
         if pull_request:
             issue["pull_request"] = {"url": "x"}
@@ -185,6 +196,10 @@ class FakeGitHub:
         read_only = given in self.read_only_tokens
         path = parts.path
         if path == "/api/graphql" and method == "POST":
+            if isinstance(body, dict) and "DomainGuardIssueAuthor" in str(body.get("query")):
+                # Whose token this is; bots have "[bot]" in REST logins, not in GraphQL ones.
+                viewer = {"login": self.login.removesuffix("[bot]")}
+                return Canned(200, {"data": {"viewer": viewer}})
             if self.graphql_handler is None or not isinstance(body, dict):
                 return Canned(400, {"message": "no GraphQL here"})
             return self.graphql_handler(str(body.get("query", "")), body.get("variables") or {})

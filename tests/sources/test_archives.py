@@ -104,3 +104,33 @@ def test_wheel_without_metadata_is_an_error_but_a_plain_zip_is_not(tmp_path: Pat
     _wheel(tmp_path / "assets.zip", {"logo.png": b"\x89PNG"})
     result = scan_paths([tmp_path], base=tmp_path)
     assert [e.path for e in result.errors] == ["w-1.0-py3-none-any.whl"]
+
+
+def test_every_tar_compression_is_read_by_our_own_decompressor(tmp_path: Path) -> None:
+    """gzip, bzip2, xz, a gzip of two members and trailing bytes all read; a truncated
+    stream is one clear error."""
+    import bz2
+    import gzip
+    import lzma
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("demo-1.0/PKG-INFO")
+        info.size = len(META.encode())
+        archive.addfile(info, io.BytesIO(META.encode()))
+    raw = buffer.getvalue()
+    variants = {
+        "gz-1.0.tar.gz": gzip.compress(raw) + b"trailing bytes",
+        "two-1.0.tar.gz": gzip.compress(raw[:700]) + gzip.compress(raw[700:]),
+        "bz-1.0.tar.bz2": bz2.compress(raw),
+        "xz-1.0.tar.xz": lzma.compress(raw),
+        "plain-1.0.tar.gz": raw,
+    }
+    for name, data in variants.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "cut-1.0.tar.gz").write_bytes(gzip.compress(raw)[:60])
+    result = scan_paths([tmp_path], base=tmp_path)
+    assert sorted(c.source.path for c in result.contacts) == sorted(variants)
+    assert [(e.path, e.message) for e in result.errors] == [
+        ("cut-1.0.tar.gz", "unreadable tar archive: truncated compressed stream")
+    ]
