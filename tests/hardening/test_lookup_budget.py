@@ -105,7 +105,7 @@ def test_one_domain_spends_at_most_its_lookup_budget(
          "--fail-on", "never"],
     )  # fmt: skip
     elapsed = time.monotonic() - started
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # its one domain could not be checked
     # 3 x timeout on the wire, plus the back-off pauses between tries
     assert sum(registry.requests.values()) <= 6, registry.requests
     assert elapsed < 10 * TIMEOUT, elapsed
