@@ -73,10 +73,13 @@ class ReasonCode(str, enum.Enum):
     EXPIRING_SOON = "expiring-soon"
     PARKED = "parked"
     INACTIVE = "inactive"
+    REGISTRY_RESERVED = "registry-reserved"
     NO_MAIL_ROUTE = "no-mail-route"
     LOOKUP_FAILED = "lookup-failed"
     UNSUPPORTED_TLD = "unsupported-tld"
     OFFLINE = "offline"
+    UNRECOGNISED_STATUS = "unrecognised-status"
+    NO_EXPIRY_PUBLISHED = "no-expiry-published"
 
     @property
     def risk(self) -> Risk:
@@ -95,10 +98,13 @@ REASON_RISK: dict[ReasonCode, Risk] = {
     ReasonCode.EXPIRING_SOON: Risk.MEDIUM,
     ReasonCode.PARKED: Risk.MEDIUM,
     ReasonCode.INACTIVE: Risk.MEDIUM,
+    ReasonCode.REGISTRY_RESERVED: Risk.MEDIUM,
     ReasonCode.NO_MAIL_ROUTE: Risk.LOW,
     ReasonCode.LOOKUP_FAILED: Risk.UNKNOWN,
     ReasonCode.UNSUPPORTED_TLD: Risk.UNKNOWN,
     ReasonCode.OFFLINE: Risk.UNKNOWN,
+    ReasonCode.UNRECOGNISED_STATUS: Risk.UNKNOWN,
+    ReasonCode.NO_EXPIRY_PUBLISHED: Risk.NONE,
 }
 
 

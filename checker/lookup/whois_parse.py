@@ -21,6 +21,7 @@ from importlib import resources
 
 import idna
 
+from checker.lookup.whois_dates import Order, order_for, parse_whois_date
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
 
 FIELD_KINDS = ("domain", "status", "created", "expires", "updated", "registrar", "nameservers")
@@ -264,84 +265,6 @@ def _nameserver(value: str) -> str | None:
     return token if _HOSTNAME.match(token) else None
 
 
-# --- dates -------------------------------------------------------------------------------
-
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )
-}
-_ZONE = r"(?:\s*(?P<zone>z|utc|gmt|\(?jst\)?|\(utc\)|[+-]\d{2}:?\d{2}))?"
-_TIME = r"(?:[t ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?)?"
-_DATE_FORMS = (
-    # 2013-05-26T04:00:00Z, 2019/01/23, 2004.03.04, 2013/06/01 01:05:07 (JST)
-    re.compile(
-        r"^(?P<year>\d{4})(?P<sep>[-./])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})" + _TIME + _ZONE
-    ),
-    # 20110426 17:57:27
-    re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})" + _TIME + _ZONE),
-    # 23.01.2019
-    re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})" + _TIME + _ZONE),
-    # 26-may-2013, 13-Jun-2008 17:17:40 UTC, 26 May 2013
-    re.compile(
-        r"^(?P<day>\d{1,2})[- ](?P<mname>[a-z]{3})[a-z]*\.?[- ](?P<year>\d{4})" + _TIME + _ZONE
-    ),
-    # Tue Dec 12 2000, Dec 12, 2000
-    re.compile(
-        r"^(?:[a-z]{3},?\s+)?(?P<mname>[a-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
-        + _TIME
-        + _ZONE
-    ),
-    # Wed Jan 22 22:13:48 GMT 2014
-    re.compile(
-        r"^(?:[a-z]{3}\s+)?(?P<mname>[a-z]{3})\s+(?P<day>\d{1,2})\s+(?P<hour>\d{1,2}):"
-        r"(?P<minute>\d{2}):(?P<second>\d{2})\s+(?:(?P<zone>utc|gmt)\s+)?(?P<year>\d{4})"
-    ),
-)
-
-
-def parse_whois_date(text: str) -> datetime | None:
-    """A timezone-aware UTC datetime from the many ways registries write dates, or None.
-
-    A date without a zone is taken as UTC. Day-first dates are read only with dots
-    (``23.01.2019``); ``01/02/2019`` is ambiguous and yields None.
-    """
-    value = _SPACES.sub(" ", text).strip().lower()
-    if not value or len(value) > 64:
-        return None
-    for form in _DATE_FORMS:
-        match = form.match(value)
-        if match is None or match.end() != len(value):
-            continue
-        parts = match.groupdict()
-        try:
-            month = _MONTHS[parts["mname"]] if parts.get("mname") else int(parts["month"])
-            naive = datetime(
-                int(parts["year"]),
-                month,
-                int(parts["day"]),
-                int(parts.get("hour") or 0),
-                int(parts.get("minute") or 0),
-                int(parts.get("second") or 0),
-            )
-            return naive.replace(tzinfo=_zone(parts.get("zone"))).astimezone(timezone.utc)
-        except (KeyError, ValueError, OverflowError):
-            return None
-    return None
-
-
-def _zone(zone: str | None) -> timezone:
-    if not zone or zone in ("z", "utc", "gmt", "(utc)"):
-        return timezone.utc
-    if "jst" in zone:
-        return timezone(timedelta(hours=9))
-    sign = -1 if zone[0] == "-" else 1
-    digits = zone[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-
-
 # --- statuses ----------------------------------------------------------------------------
 
 _URL = re.compile(r"\(?\bhttps?://\S*\)?", re.IGNORECASE)
@@ -380,13 +303,109 @@ def _read_statuses(raw: str, aliases: Mapping[str, str | None]) -> list[tuple[st
     return result
 
 
-# --- the parser --------------------------------------------------------------------------
+# --- the grammar -------------------------------------------------------------------------
 
-_KEY_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9 _\-/().']{0,60}?)\s*:(?!//)(?P<value>.*)$")
-_BRACKET_LINE = re.compile(r"^\s*(?:[a-z]\.\s*)?\[(?P<key>[A-Za-z][^\]]{0,60})\](?P<value>.*)$")
+_GRAMMAR_RESOURCE = "whois-grammar.json"
+_NO_VALUE = frozenset({"", "-", "--", "n/a", "na", "none", "null", "not defined", "unknown"})
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What ``checker/data/whois-grammar.json`` says about reading any registry's answer."""
+
+    labels: Mapping[str, str]  # normalised label -> field kind
+    keywords: Mapping[str, tuple[str, ...]]  # field kind -> words a label may contain
+    contact_words: tuple[str, ...]
+    object_keys: frozenset[str]
+    not_found: tuple[str, ...]
+    reserved: tuple[str, ...]
+    rate_limit_words: tuple[str, ...]
+    rate_limit_strong: tuple[str, ...]
+    disclaimer_markers: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def load_grammar() -> Grammar:
+    """The shipped grammar, read once."""
+    text = (resources.files("checker") / "data" / _GRAMMAR_RESOURCE).read_text(encoding="utf-8")
+    return grammar_from_json(json.loads(text))
+
+
+def grammar_from_json(data: object) -> Grammar:
+    """Build the grammar from its JSON document; ValueError when it is malformed."""
+    doc = _mapping(data, "grammar")
+    labels: dict[str, str] = {}
+    for group in doc.get("labels", []) if isinstance(doc.get("labels"), list) else []:
+        entry = _mapping(group, "labels[]")
+        kind = entry.get("kind")
+        if not isinstance(entry.get("source"), str) or kind not in (*FIELD_KINDS, "registrar_expires"):
+            raise ValueError(f"grammar: a label group needs a source and a known kind ({kind!r})")
+        for label in _strings(entry.get("labels"), "labels"):
+            labels.setdefault(_label_text(label), str(kind))
+    keywords_doc = _mapping(doc.get("keywords"), "keywords")
+    keywords = {
+        kind: tuple(_strings(keywords_doc.get(kind, []), f"keywords.{kind}"))
+        for kind in ("expires", "created", "updated")
+    }
+
+    def words(key: str, field_name: str) -> tuple[str, ...]:
+        section = _mapping(doc.get(key), key)
+        if not isinstance(section.get("source"), str):
+            raise ValueError(f"grammar: '{key}' needs a source")
+        return tuple(_norm(word) for word in _strings(section.get(field_name), key))
+
+    return Grammar(
+        labels=labels,
+        keywords=keywords,
+        contact_words=words("contact_words", "words"),
+        object_keys=frozenset(words("object_keys", "keys")),
+        not_found=words("not_found", "phrases"),
+        reserved=words("reserved", "phrases"),
+        rate_limit_words=words("rate_limit_words", "words"),
+        rate_limit_strong=words("rate_limit_strong", "words"),
+        disclaimer_markers=words("disclaimer_markers", "words"),
+    )
+
+
+def _label_text(label: str) -> str:
+    return _SPACES.sub(" ", label.replace("_", " ").replace("-", " ")).strip().lower()
+
+
+@functools.lru_cache(maxsize=64)
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a set of phrases: at word boundaries; ``^`` anchors a whole line."""
+    parts = []
+    for phrase in phrases:
+        if phrase.startswith("^"):
+            parts.append(rf"^{re.escape(phrase[1:].strip())}[.!]?$")
+        else:
+            parts.append(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+    return re.compile("|".join(parts) or r"(?!)", re.MULTILINE)
+
+
+# --- reading the lines -------------------------------------------------------------------
+
+_BRACKET_LINE = re.compile(
+    r"^\s*(?:[a-z0-9]{1,2}\.?\s+)?\[(?P<key>[^\]\n]{1,60})\](?::)?\s*(?P<value>.*)$"
+)
+_KEY_LINE = re.compile(
+    r"^\s*(?:\d{1,2}[a-z]?\.\s*)?(?P<key>[^\W\d_][^:\n]{0,80}?)\s*:(?!//)(?P<value>.*)$"
+)
+_LEADER_LINE = re.compile(r"^\s*(?P<key>[^\W\d_][^.:\n]{0,60}?)\s*\.{3,}\s*(?P<value>\S.*)$")
+_SPACED_LINE = re.compile(
+    r"^\s*(?P<key>[^\W\d_][\w./-]*(?: [\w./-]+){0,3})(?<![.,;])(?:\t+\s*|\s{2,})(?P<value>\S.*)$"
+)
+MAX_KEY_WORDS = 8
+MAX_VERDICT_LINE = 60  # characters of a line inside a disclaimer still read for a verdict
 _DOTTED = re.compile(r"[A-Za-z0-9-]\.[A-Za-z0-9]")
+_RWHOIS = re.compile(r"^(?P<key>[A-Z][A-Za-z]*(?:-[A-Za-z]+)*)(?:;[A-Z])?:(?P<value>.*)$")
+_PARENTHESISED = re.compile(r"\([^)]*\)")
 _NS_KEY = re.compile(r"^(?:ns|nserver|name ?server)[ _]?(?:name[ _]?)?\d{1,2}$")
-_NS_HEADERS = frozenset({"nameservers", "name servers", "name server", "nameserver", "nserver"})
+_NS_HEADERS = frozenset(
+    {"nameservers", "name servers", "name server", "nameserver", "nserver", "dns servers"}
+)
+_DMY_HINT = re.compile(r"dd\W*mm\W*(?:yy|aa)", re.IGNORECASE)
+_MDY_HINT = re.compile(r"mm\W*dd\W*(?:yy|aa)", re.IGNORECASE)
 
 
 @dataclass
@@ -395,103 +414,264 @@ class _Fields:
     statuses: list[str] = field(default_factory=list)
     nameservers: list[str] = field(default_factory=list)
     first: dict[str, str] = field(default_factory=dict)  # created/expires/updated/registrar
+    orders: dict[str, Order] = field(default_factory=dict)  # date kind -> the label's hint
 
-    def add(self, kind: str, value: str) -> None:
+    def add(self, kind: str, value: str, order: Order | None = None) -> None:
         if kind == "domain":
             self.echoes.append(value)
         elif kind == "status":
             self.statuses.append(value)
         elif kind == "nameservers":
             self.nameservers.append(value)
-        else:
-            self.first.setdefault(kind, value)
+        elif kind not in self.first:
+            self.first[kind] = value
+            if order is not None:
+                self.orders[kind] = order
 
 
-def _read_fields(lines: list[str], profile: WhoisProfile) -> _Fields:
-    found = _Fields()
-    block: str | None = None  # kind whose values continue on the following lines
-    for raw in lines:
-        line = raw[:MAX_LINE]
-        stripped = line.strip()
-        if not stripped or stripped[0] in "%#":
-            block = None
-            continue
-        match = _BRACKET_LINE.match(line) or _KEY_LINE.match(line)
+def _split(line: str) -> tuple[str, str, bool] | None:
+    """(key, value, written with a colon or brackets) for a field line, else None."""
+    for pattern, marked in ((_BRACKET_LINE, True), (_KEY_LINE, True), (_LEADER_LINE, True)):
+        match = pattern.match(line)
         if match is not None and not _DOTTED.search(match["key"]):
-            key = _norm(match["key"])
-            kind = profile.fields.get(key) or ("nameservers" if _NS_KEY.match(key) else None)
             value = match["value"].strip()
-            if value:
-                if kind:
-                    found.add(kind, value)
-                block = None
-            else:
-                block = kind
-            continue
-        if _norm(stripped).rstrip(":") in _NS_HEADERS:
-            block = "nameservers"
-        elif block:
-            found.add(block, stripped)
-    return found
-
-
-def _refusal(lines: list[str], profile: WhoisProfile) -> tuple[str, str, bool] | None:
-    """(what happened, the server's line, retryable) for the first refusal line."""
-    kinds = (
-        ("rate-limited the query", profile.rate_limited, True),
-        ("is unavailable", profile.unavailable, True),
-        ("refused the query", profile.refused, False),
-    )
-    for raw in lines:
-        text = _norm(raw[:MAX_LINE])
-        if not text:
-            continue
-        for what, phrases, retryable in kinds:
-            if any(phrase in text for phrase in phrases):
-                return what, raw, retryable
+            rwhois = _RWHOIS.match(value) if " " not in match["key"].strip() else None
+            if rwhois is not None:  # RWhois "class:Attribute:value"
+                return rwhois["key"], rwhois["value"].strip(), True
+            return match["key"], value, marked
+    match = _SPACED_LINE.match(line)
+    if match is not None and not _DOTTED.search(match["key"]):
+        return match["key"], match["value"].strip(), False
     return None
 
 
-def _not_found(
-    lines: list[str], profile: WhoisProfile, forms: frozenset[str]
-) -> tuple[str | None, str | None]:
-    """(the not-found line, a different name it names) for the first not-found line."""
-    phrases = [
-        (phrase.replace("{domain}", form), "{domain}" in phrase)
-        for phrase in profile.not_found
-        for form in (sorted(forms) if "{domain}" in phrase else [""])
-    ]
-    for raw in lines:
-        text = _norm(raw[:MAX_LINE])
-        for phrase, names_domain in phrases:
-            if not text.startswith(phrase):
+def _label_forms(key: str) -> tuple[list[str], Order | None]:
+    """The label spelled every way it may be listed, and a day/month hint it carries."""
+    order: Order | None = None
+    if _DMY_HINT.search(key):
+        order = "dmy"
+    elif _MDY_HINT.search(key):
+        order = "mdy"
+    bare = _PARENTHESISED.sub(" ", key).strip().rstrip(".").strip().lstrip("%#*>").strip()
+    forms = [_label_text(bare)]
+    if "/" in bare:
+        forms += [_label_text(part) for part in bare.split("/") if part.strip()]
+    return [form for form in forms if form], order
+
+
+class _Reader:
+    """Classifies labels for one profile (the registry's own, then the grammar's)."""
+
+    def __init__(self, profile: WhoisProfile, grammar: Grammar) -> None:
+        self.grammar = grammar
+        self.labels = {_label_text(name): kind for name, kind in profile.fields.items()}
+
+    def exact(self, forms: list[str], section: str | None) -> str | None:
+        """The kind of a label the registry's entry or the grammar lists exactly."""
+        for form in forms:
+            if section == "domain" and form in ("name", "domain name", "ldh name"):
+                return "domain"
+            if section == "registrar" and form in ("name", "organization", "organisation"):
+                return "registrar"
+            kind = self.labels.get(form) or self.grammar.labels.get(form)
+            if kind is not None:
+                return kind
+            if _NS_KEY.match(form):
+                return "nameservers"
+        return None
+
+    def kind(self, forms: list[str], section: str | None) -> str | None:
+        """The kind of a label: listed exactly, or by the keyword rules."""
+        kind = self.exact(forms, section)
+        if kind is not None:
+            return kind
+        for form in forms:
+            words = form.split()
+            if any(word in words or word in form for word in self.grammar.contact_words):
                 continue
-            rest = text[len(phrase) :]
-            if rest and rest[0].isalnum():
-                continue  # "status: free" must not match "status: freeze"
-            other = None if names_domain else _other_name(rest, forms)
-            return raw, other
-    return None, None
+            if "expir" in form and "registrar" in words:
+                return "registrar_expires"
+            for kind, keys in self.grammar.keywords.items():
+                if any(key in form for key in keys):
+                    return kind
+        return None
+
+    def section_of(self, forms: list[str]) -> str | None:
+        """The section a header line opens (a label with no value, or a bare title)."""
+        text = " ".join(forms)
+        if any(word in text for word in ("name server", "nameserver", "dns")):
+            return "nameservers"
+        if "registrar" in text and not any(w in text for w in ("contact", "abuse")):
+            return "registrar"
+        if any(word in text.split() or word in text for word in self.grammar.contact_words):
+            return "contact"
+        if "domain" in text or "dominio" in text:
+            return "domain"
+        return "other"
 
 
-def _other_name(rest: str, forms: frozenset[str]) -> str | None:
-    """A domain named right after a not-found phrase when it is not the one asked."""
-    tokens = rest.strip(" :-\"'").split()
-    if not tokens:
-        return None
-    token = tokens[0].strip(_PUNCTUATION)
-    if not _DOTTED.search(token):
-        return None
-    name = _echoed_name(token)
-    return None if name in forms or token in forms else token
+def _disclaimer_lines(lines: list[str], grammar: Grammar) -> list[bool]:
+    """For each line, whether it is part of a disclaimer paragraph (terms of use,
+    copyright): several lines, or one long one, with a disclaimer marker."""
+    flags = [False] * len(lines)
+    start = 0
+    for index in range(len(lines) + 1):
+        if index < len(lines) and lines[index].strip():
+            continue
+        if index > start:
+            paragraph = [_norm(line[:MAX_LINE]) for line in lines[start:index]]
+            joined = " ".join(paragraph)
+            if (len(paragraph) > 1 or len(joined) > 120) and any(
+                marker in joined for marker in grammar.disclaimer_markers
+            ):
+                flags[start:index] = [True] * (index - start)
+        start = index + 1
+    return flags
+
+
+def _read_fields(
+    lines: list[str], profile: WhoisProfile, grammar: Grammar, disclaimer: list[bool]
+) -> _Fields:
+    reader = _Reader(profile, grammar)
+    found = _Fields()
+    block: str | None = None  # kind whose values continue on the following lines
+    block_order: Order | None = None
+    section: str | None = None  # the section a header opened, until a blank line
+    paragraph_start = True
+    for raw, in_disclaimer in zip(lines, disclaimer, strict=True):
+        line = raw[:MAX_LINE]
+        stripped = line.strip()
+        if in_disclaimer:
+            # Terms of use: only a field under a label we know exactly, nothing else.
+            split = _split(line) if ":" in line else None
+            if split is not None and split[1]:
+                forms, order = _label_forms(split[0])
+                kind = reader.exact(forms, None)
+                if kind is not None and len(split[0].split()) <= MAX_KEY_WORDS:
+                    found.add(kind, split[1], order)
+            block = None
+            continue
+        if not stripped or stripped[0] in "%#":
+            block = None
+            if not stripped:
+                section = None
+                paragraph_start = True
+            continue
+        split = _split(line) if (":" in line or "[" in line or "  " in line or "\t" in line or "..." in line) else None
+        if split is None:
+            if _norm(stripped).rstrip(":") in _NS_HEADERS:
+                block, section = "nameservers", "nameservers"
+            elif block:
+                found.add(block, stripped, block_order)
+            elif len(stripped) <= 60 and not _DOTTED.search(stripped) and not any(c.isdigit() for c in stripped):
+                forms, _ = _label_forms(stripped.rstrip(":*").strip("* "))
+                section = reader.section_of(forms)
+            paragraph_start = False
+            continue
+        key, value, marked = split
+        if len(_PARENTHESISED.sub(" ", key).split()) > MAX_KEY_WORDS:
+            paragraph_start = False
+            continue  # prose with a colon in it, not a label
+        forms, order = _label_forms(key)
+        first_key = paragraph_start
+        paragraph_start = False
+        if first_key and value and any(form in grammar.object_keys for form in forms):
+            section = "object"
+        kind = reader.kind(forms, section)
+        if not marked and kind is None:
+            continue
+        if section in ("contact", "object") and kind != "nameservers":
+            kind = None
+        elif section == "registrar" and kind not in ("registrar", "nameservers"):
+            kind = None
+        if value:
+            if kind:
+                found.add(kind, value, order)
+            block = None
+            continue
+        block, block_order = kind, order
+        if kind is None:
+            section = reader.section_of(forms)
+        elif kind == "domain":
+            section = "domain"
+    return found
+
+
+# --- the verdict lines -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Lines of an answer, normalised for matching (``text``) beside the server's words."""
+
+    text: str
+    raw: tuple[str, ...]
+
+    def find(self, pattern: re.Pattern[str]) -> str | None:
+        """The server's line where ``pattern`` first matches, or None."""
+        match = pattern.search(self.text)
+        if match is None:
+            return None
+        return self.raw[self.text.count("\n", 0, match.start())]
+
+
+def _verdict_lines(lines: list[str], disclaimer: list[bool], grammar: Grammar) -> _Lines:
+    """The lines that can carry the answer's verdict: all those outside disclaimer
+    paragraphs, and the short lines inside one that carry no disclaimer marker
+    (registries often end their terms with the verdict, no blank line between:
+    '% Object "x.cat" NOT FOUND.')."""
+    texts: list[str] = []
+    raws: list[str] = []
+    for raw, in_disclaimer in zip(lines, disclaimer, strict=True):
+        text = _norm(raw[:MAX_LINE]).strip("*>< ").strip()
+        if not text:
+            continue
+        if in_disclaimer and (
+            len(text) > MAX_VERDICT_LINE or any(m in text for m in grammar.disclaimer_markers)
+        ):
+            continue
+        texts.append(text)
+        raws.append(raw[:MAX_LINE])
+    return _Lines("\n".join(texts), tuple(raws))
+
+
+def _not_found_pattern(profile: WhoisProfile, grammar: Grammar, forms: frozenset[str]) -> re.Pattern[str]:
+    phrases: list[str] = []
+    for phrase in (*profile.not_found, *grammar.not_found):
+        if "{domain}" in phrase:
+            phrases += [phrase.replace("{domain}", form) for form in sorted(forms)]
+            phrases += [phrase.replace("{domain}", f'"{form}"') for form in sorted(forms)]
+        else:
+            phrases.append(phrase)
+    phrases.append("^available")
+    return _phrase_pattern(tuple(dict.fromkeys(phrases)))
+
+
+def _other_name(line: str, forms: frozenset[str]) -> str | None:
+    """A domain named in a not-found line when it is not the one asked."""
+    for token in line.split():
+        token = token.strip(_PUNCTUATION + "*")
+        if not _DOTTED.search(token) or "/" in token or "@" in token:
+            continue
+        name = _echoed_name(token)
+        if name in forms or token in forms:
+            return None
+        if name.count(".") >= 1 and all(part for part in name.split(".")):
+            return token
+    return None
+
+
+# --- the parser --------------------------------------------------------------------------
 
 
 def parse_whois(text: str, *, domain: str, server: str, url: str) -> Registration | LookupFailure:
     """Read a WHOIS answer for ``domain`` from ``server``; never raises.
 
-    ``Registration(registered=False)`` needs a recognised "not found" phrasing;
-    ``registered=True`` needs the name echoed back plus a status, a date, a nameserver or
-    a registrar. Rate limits, refusals, answers about another name, contradictions and
+    ``Registration(registered=False)`` needs a recognised "not found" phrasing outside
+    the answer's disclaimer; ``registered=True`` needs the name echoed back plus a
+    status, a date, a nameserver or a registrar, or a registry saying it holds the name
+    back (status ``reserved``). A rate-limit text is recognised only in an answer that
+    carries no record and no verdict. Answers about another name, contradictions and
     anything unrecognised are a :class:`LookupFailure` quoting the server.
     """
     return _parse(text, load_table().profile_for(domain), domain=domain, server=server, url=url)
@@ -500,6 +680,7 @@ def parse_whois(text: str, *, domain: str, server: str, url: str) -> Registratio
 def _parse(
     text: str, profile: WhoisProfile, *, domain: str, server: str, url: str
 ) -> Registration | LookupFailure:
+    grammar = load_grammar()
     name = domain.strip().rstrip(".").lower()
     forms = _name_forms(name)
     lines = text[:MAX_TEXT].splitlines()
@@ -515,15 +696,14 @@ def _parse(
     meaningful = [line for line in lines if _norm(line)]
     if not meaningful:
         return failure("empty answer", retryable=True)
-    refusal = _refusal(lines, profile)
-    if refusal is not None:
-        what, said, retryable = refusal
-        return failure(f"server {what}: '{sanitise(said)}'", retryable=retryable)
 
-    found = _read_fields(lines, profile)
-    echoes = [_echoed_name(value) for value in found.echoes]
-    for echo, said in zip(echoes, found.echoes, strict=True):
-        if echo not in forms:  # an answer naming any other object is not about ours alone
+    disclaimer = _disclaimer_lines(lines, grammar)
+    found = _read_fields(lines, profile, grammar, disclaimer)
+    # Only a value that is a domain name echoes one; "(Handle x)" or a bare label is not.
+    said_names = [value for value in found.echoes if _DOTTED.search(value.split()[0] if value.split() else "")]
+    echoes = [_echoed_name(value) for value in said_names]
+    for echo, said in zip(echoes, said_names, strict=True):
+        if echo and echo not in forms:  # an answer naming any other object is not about ours
             return failure(f"answer is about '{sanitise(said)}', not the name asked")
 
     notes: list[str] = []
@@ -546,24 +726,65 @@ def _parse(
         sanitise(found.first["registrar"], MAX_VALUE) if "registrar" in found.first else None
     )
 
+    registry_order = order_for(name)
     dates: dict[str, datetime | None] = {}
-    for kind in ("created", "expires", "updated"):
+    for kind in ("created", "expires", "updated", "registrar_expires"):
         raw_date = found.first.get(kind)
-        dates[kind] = parse_whois_date(raw_date) if raw_date else None
-        if raw_date and dates[kind] is None:
+        if raw_date is None or _norm(raw_date).strip(".") in _NO_VALUE:
+            dates[kind] = None
+            continue
+        dates[kind] = parse_whois_date(raw_date, found.orders.get(kind) or registry_order)
+        if dates[kind] is None:
             if kind == "expires":
                 return failure(f"unreadable expiry date '{sanitise(raw_date)}'")
-            notes.append(f"unreadable {kind} date '{sanitise(raw_date)}'")
+            notes.append(f"unreadable {kind.replace('_', ' ')} date '{sanitise(raw_date)}'")
+    expires = dates["expires"]
+    if expires is None and dates["registrar_expires"] is not None:
+        expires = dates["registrar_expires"]
+        notes.append("no registry expiry; the registrar's expiration date was used")
 
-    evidence = bool(statuses or nameservers or registrar or dates["created"] or dates["expires"])
-    not_found_line, other_name = _not_found(lines, profile, forms)
-    if other_name is not None:
-        return failure(f"answer is about '{sanitise(other_name)}', not the name asked")
+    evidence = bool(statuses or nameservers or registrar or dates["created"] or expires)
+    verdict = _verdict_lines(lines, disclaimer, grammar)
+    for raw_status in found.statuses:  # a status field that reports a refusal (.nz)
+        status_line = _Lines(_norm(raw_status), (raw_status,))
+        refusal = _refusal(status_line, profile, grammar)
+        if refusal is None and status_line.find(_phrase_pattern(grammar.rate_limit_strong)):
+            refusal = ("rate-limited the query", raw_status, True)
+        if refusal is not None:
+            what, said, retryable = refusal
+            return failure(f"server {what}: '{sanitise(said)}'", retryable=retryable)
+    not_found_line = verdict.find(_not_found_pattern(profile, grammar, forms))
+    if not evidence:
+        # A throttled answer may also say "not found" (AFNIC): strong words, anywhere,
+        # even in a comment header, on a short line of an answer with no record.
+        short = [line[:MAX_LINE] for line in lines if 0 < len(line.strip()) <= 100]
+        every = _Lines("\n".join(_norm(line) for line in short), tuple(short))
+        throttled = every.find(_phrase_pattern(grammar.rate_limit_strong))
+        if throttled is not None:
+            return failure(f"server rate-limited the query: '{sanitise(throttled)}'", True)
+    if not_found_line is not None and not evidence and not echoes:
+        other = _other_name(not_found_line, forms)
+        if other is not None:
+            return failure(f"answer is about '{sanitise(other)}', not the name asked")
     if not_found_line is not None or free_status is not None:
         said = sanitise(not_found_line or free_status or "")
         if evidence:
             return failure(f"contradictory answer: '{said}' but registration data follows")
         return Registration(registered=False, source=EvidenceSource.WHOIS, url=url)
+    if not evidence:
+        refusal = _refusal(verdict, profile, grammar)
+        if refusal is not None:
+            what, said, retryable = refusal
+            return failure(f"server {what}: '{sanitise(said)}'", retryable=retryable)
+        reserved = verdict.find(_phrase_pattern(grammar.reserved))
+        if reserved is not None:
+            return Registration(
+                registered=True,
+                source=EvidenceSource.WHOIS,
+                url=url,
+                statuses=("reserved",),
+                notes=(f"registry says: '{sanitise(reserved)}'",),
+            )
     if not echoes:
         first = sanitise(meaningful[0])
         return failure(f"unrecognised answer (no 'not found' and no record), starting '{first}'")
@@ -575,9 +796,26 @@ def _parse(
         url=url,
         statuses=tuple(statuses),
         created=dates["created"],
-        expires=dates["expires"],
+        expires=expires,
         updated=dates["updated"],
         registrar=registrar,
         nameservers=tuple(nameservers),
         notes=tuple(notes),
     )
+
+
+def _refusal(lines: _Lines, profile: WhoisProfile, grammar: Grammar) -> tuple[str, str, bool] | None:
+    """(what happened, the server's line, retryable) for an answer that is a refusal:
+    only asked of an answer with no record and no verdict (or of a status field), so the
+    same words in terms of use never turn a real answer into a refusal."""
+    kinds = (
+        ("rate-limited the query", profile.rate_limited, True),
+        ("is unavailable", profile.unavailable, True),
+        ("refused the query", profile.refused, False),
+        ("rate-limited the query", grammar.rate_limit_words, True),
+    )
+    for what, phrases, retryable in kinds:
+        line = lines.find(_phrase_pattern(tuple(phrases)))
+        if line is not None:
+            return what, line, retryable
+    return None

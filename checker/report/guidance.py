@@ -98,6 +98,14 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
         "this often means it is no longer maintained.",
         "Restore the domain's nameservers, or replace the address. " + _TAKE_BACK,
     ),
+    ReasonCode.REGISTRY_RESERVED: Guidance(
+        "DomainRegistryReserved",
+        "The registry holds the name back: it is reserved, blocked or not open.",
+        "The registry says the name is reserved or cannot be registered now. Nobody holds it "
+        "for the maintainer, and registries release reserved names, after which anyone can "
+        "register it.",
+        "Do not rely on an address at a name nobody holds. " + _TAKE_BACK,
+    ),
     ReasonCode.NO_MAIL_ROUTE: Guidance(
         "NoMailRoute",
         "Mail to the address cannot be delivered.",
@@ -127,6 +135,24 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
         "--offline forbids network lookups and nothing was cached for the domain, so its state "
         "is unknown.",
         "Run domain-guard without --offline to check it.",
+    ),
+    ReasonCode.UNRECOGNISED_STATUS: Guidance(
+        "UnrecognisedStatus",
+        "The registry reports a status word domain-guard does not know.",
+        "The registry's answer carries a status that is not in domain-guard's lifecycle table "
+        "(checker/data/lifecycle.json), so it could mean anything from healthy to being "
+        "deleted; the message names the word.",
+        "Check the word in the registry's documentation and the domain by hand; report the "
+        "word so it can be added to the table.",
+    ),
+    ReasonCode.NO_EXPIRY_PUBLISHED: Guidance(
+        "NoExpiryPublished",
+        "The registry publishes no expiry date for the domain.",
+        "The registration was read and shows no risk, but the registry's answer has no expiry "
+        "date, so an approaching expiry cannot be seen in advance; the lapse will show once "
+        "the registry changes the status.",
+        "Nothing to do now. Keep the domain on automatic renewal, and check its expiry at the "
+        "registrar.",
     ),
 }
 
