@@ -180,9 +180,13 @@ def _date(value: str, order: Order | None) -> tuple[int, int, int] | None:
         return None
     if len(digits[0]) == 4:
         return numbers[0], numbers[1], numbers[2]
-    if len(digits[2]) != 4:
+    if len(digits[2]) == 2 and order is not None and "." not in value:
+        numbers[2] += 2000 if numbers[2] < 70 else 1900  # 16/09/14 from a registry whose order is known
+    elif len(digits[2]) != 4:
         return None
     first, second, year = numbers
+    if "." in value and "/" not in value:
+        return year, second, first  # 23.01.2019: dotted dates are day first everywhere
     if first > 12 >= second:
         return year, second, first
     if second > 12 >= first:

@@ -21,6 +21,7 @@ from importlib import resources
 
 import idna
 
+from checker.lifecycle import load_vocabulary
 from checker.lookup.whois_dates import Order, order_for, parse_whois_date
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
 
@@ -306,6 +307,9 @@ def _read_statuses(raw: str, aliases: Mapping[str, str | None]) -> list[tuple[st
 # --- the grammar -------------------------------------------------------------------------
 
 _GRAMMAR_RESOURCE = "whois-grammar.json"
+#: Field kinds the grammar adds: expiry dates used only when no registry expiry is given.
+_FALLBACK_EXPIRY = ("renewal_expires", "registrar_expires")
+_GRAMMAR_KINDS = (*FIELD_KINDS, *_FALLBACK_EXPIRY)
 _NO_VALUE = frozenset({"", "-", "--", "n/a", "na", "none", "null", "not defined", "unknown"})
 
 
@@ -338,14 +342,14 @@ def grammar_from_json(data: object) -> Grammar:
     for group in doc.get("labels", []) if isinstance(doc.get("labels"), list) else []:
         entry = _mapping(group, "labels[]")
         kind = entry.get("kind")
-        if not isinstance(entry.get("source"), str) or kind not in (*FIELD_KINDS, "registrar_expires"):
+        if not isinstance(entry.get("source"), str) or kind not in _GRAMMAR_KINDS:
             raise ValueError(f"grammar: a label group needs a source and a known kind ({kind!r})")
         for label in _strings(entry.get("labels"), "labels"):
             labels.setdefault(_label_text(label), str(kind))
     keywords_doc = _mapping(doc.get("keywords"), "keywords")
     keywords = {
         kind: tuple(_strings(keywords_doc.get(kind, []), f"keywords.{kind}"))
-        for kind in ("expires", "created", "updated")
+        for kind in ("expires", "renewal_expires", "created", "updated")
     }
 
     def words(key: str, field_name: str) -> tuple[str, ...]:
@@ -389,15 +393,18 @@ _BRACKET_LINE = re.compile(
     r"^\s*(?:[a-z0-9]{1,2}\.?\s+)?\[(?P<key>[^\]\n]{1,60})\](?::)?\s*(?P<value>.*)$"
 )
 _KEY_LINE = re.compile(
-    r"^\s*(?:\d{1,2}[a-z]?\.\s*)?(?P<key>[^\W\d_][^:\n]{0,80}?)\s*:(?!//)(?P<value>.*)$"
+    r"^[\s*>]*(?:\d{1,2}[a-z]?\.\s*)?(?P<key>[^\W\d_][^:\n]{0,80}?)\s*:(?!//)(?P<value>.*)$"
 )
-_LEADER_LINE = re.compile(r"^\s*(?P<key>[^\W\d_][^.:\n]{0,60}?)\s*\.{3,}\s*(?P<value>\S.*)$")
+_LEADER_LINE = re.compile(
+    r"^\s*(?P<key>[^\W\d_][^.:#\n]{0,60}?)\s*#?(?:\s?\.){3,}\s*(?P<value>[^\s.].*)$"
+)
 _SPACED_LINE = re.compile(
     r"^\s*(?P<key>[^\W\d_][\w./-]*(?: [\w./-]+){0,3})(?<![.,;])(?:\t+\s*|\s{2,})(?P<value>\S.*)$"
 )
 MAX_KEY_WORDS = 8
 MAX_VERDICT_LINE = 60  # characters of a line inside a disclaimer still read for a verdict
 _DOTTED = re.compile(r"[A-Za-z0-9-]\.[A-Za-z0-9]")
+_CLOCK_TAIL = re.compile(r"^\d{2}(?::\d{2})?(?:\s|$)")
 _RWHOIS = re.compile(r"^(?P<key>[A-Z][A-Za-z]*(?:-[A-Za-z]+)*)(?:;[A-Z])?:(?P<value>.*)$")
 _PARENTHESISED = re.compile(r"\([^)]*\)")
 _NS_KEY = re.compile(r"^(?:ns|nserver|name ?server)[ _]?(?:name[ _]?)?\d{1,2}$")
@@ -410,13 +417,14 @@ _MDY_HINT = re.compile(r"mm\W*dd\W*(?:yy|aa)", re.IGNORECASE)
 
 @dataclass
 class _Fields:
+    guessed: set[str] = field(default_factory=set)  # kinds first read by a keyword rule
     echoes: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     nameservers: list[str] = field(default_factory=list)
     first: dict[str, str] = field(default_factory=dict)  # created/expires/updated/registrar
     orders: dict[str, Order] = field(default_factory=dict)  # date kind -> the label's hint
 
-    def add(self, kind: str, value: str, order: Order | None = None) -> None:
+    def add(self, kind: str, value: str, order: Order | None = None, guessed: bool = False) -> None:
         if kind == "domain":
             self.echoes.append(value)
         elif kind == "status":
@@ -427,6 +435,8 @@ class _Fields:
             self.first[kind] = value
             if order is not None:
                 self.orders[kind] = order
+            if guessed:
+                self.guessed.add(kind)
 
 
 def _split(line: str) -> tuple[str, str, bool] | None:
@@ -435,6 +445,8 @@ def _split(line: str) -> tuple[str, str, bool] | None:
         match = pattern.match(line)
         if match is not None and not _DOTTED.search(match["key"]):
             value = match["value"].strip()
+            if match["key"][-1:].isdigit() and _CLOCK_TAIL.match(value):
+                continue  # "Record expires on Sun Mar 30 23:59:00 2014": a time, not a key
             rwhois = _RWHOIS.match(value) if " " not in match["key"].strip() else None
             if rwhois is not None:  # RWhois "class:Attribute:value"
                 return rwhois["key"], rwhois["value"].strip(), True
@@ -459,12 +471,51 @@ def _label_forms(key: str) -> tuple[list[str], Order | None]:
     return [form for form in forms if form], order
 
 
+_DOMAIN_PROSE = re.compile(
+    r"^\s*domain(?: name)?\s+(?P<value>[^\s.]+(?:\.[^\s.]+)+)\.?\s*$", re.IGNORECASE
+)
+#: Dates read after a label with no colon. Not "updated": "Last updated on <date>" is
+#: as often the database's timestamp as the record's.
+_PROSE_KINDS = frozenset({"created", "expires", *_FALLBACK_EXPIRY})
+
+
+@functools.lru_cache(maxsize=64)
+def _prose_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(label) for label in labels) or "(?!)"
+    return re.compile(rf"^(?P<label>{alternatives})\s+(?P<value>\S.*)$")
+
+
 class _Reader:
     """Classifies labels for one profile (the registry's own, then the grammar's)."""
 
     def __init__(self, profile: WhoisProfile, grammar: Grammar) -> None:
         self.grammar = grammar
-        self.labels = {_label_text(name): kind for name, kind in profile.fields.items()}
+        generic = load_table().generic.fields
+        # The grammar refines the generic labels; a registry's own labels win over both.
+        self.labels = {_label_text(name): kind for name, kind in generic.items()}
+        self.labels.update(grammar.labels)
+        self.labels.update(
+            (_label_text(name), kind)
+            for name, kind in profile.fields.items()
+            if generic.get(name) != kind
+        )
+        dated = sorted(
+            (label for label, kind in self.labels.items() if kind in _PROSE_KINDS and len(label) > 6),
+            key=len,
+            reverse=True,
+        )
+        self._prose = _prose_pattern(tuple(dated))
+
+    def prose_label(self, line: str) -> tuple[str, str, bool] | None:
+        """(label, value, True) for a date written after its label with no colon
+        ('Record expires on 2011-11-09'), when the label is one the tables list."""
+        match = self._prose.match(_label_text(line))
+        if match is not None and parse_whois_date(match["value"]) is not None:
+            return match["label"], match["value"], True
+        echo = _DOMAIN_PROSE.match(line)  # "Domain GOOGLE.KG"
+        if echo is not None:
+            return "domain", echo["value"], True
+        return None  # prose that starts like a label: "expiration date of the ..."
 
     def exact(self, forms: list[str], section: str | None) -> str | None:
         """The kind of a label the registry's entry or the grammar lists exactly."""
@@ -473,7 +524,7 @@ class _Reader:
                 return "domain"
             if section == "registrar" and form in ("name", "organization", "organisation"):
                 return "registrar"
-            kind = self.labels.get(form) or self.grammar.labels.get(form)
+            kind = self.labels.get(form)
             if kind is not None:
                 return kind
             if _NS_KEY.match(form):
@@ -499,7 +550,7 @@ class _Reader:
     def section_of(self, forms: list[str]) -> str | None:
         """The section a header line opens (a label with no value, or a bare title)."""
         text = " ".join(forms)
-        if any(word in text for word in ("name server", "nameserver", "dns")):
+        if any(word in text for word in ("name server", "nameserver", "dns", "domain servers")):
             return "nameservers"
         if "registrar" in text and not any(w in text for w in ("contact", "abuse")):
             return "registrar"
@@ -559,7 +610,9 @@ def _read_fields(
             continue
         split = _split(line) if (":" in line or "[" in line or "  " in line or "\t" in line or "..." in line) else None
         if split is None:
-            if _norm(stripped).rstrip(":") in _NS_HEADERS:
+            split = reader.prose_label(stripped)
+        if split is None:
+            if _norm(stripped).strip("*: ") in _NS_HEADERS:
                 block, section = "nameservers", "nameservers"
             elif block:
                 found.add(block, stripped, block_order)
@@ -577,7 +630,10 @@ def _read_fields(
         paragraph_start = False
         if first_key and value and any(form in grammar.object_keys for form in forms):
             section = "object"
-        kind = reader.kind(forms, section)
+        kind = reader.exact(forms, section)
+        guessed = kind is None
+        if guessed:
+            kind = reader.kind(forms, section)
         if not marked and kind is None:
             continue
         if section in ("contact", "object") and kind != "nameservers":
@@ -586,7 +642,7 @@ def _read_fields(
             kind = None
         if value:
             if kind:
-                found.add(kind, value, order)
+                found.add(kind, value, order, guessed)
             block = None
             continue
         block, block_order = kind, order
@@ -595,6 +651,29 @@ def _read_fields(
         elif kind == "domain":
             section = "domain"
     return found
+
+
+_STATUS_DATE = re.compile(r"(?:\buntil\b|\btill\b|\()\s*(?P<date>[^()]{6,40}?)\s*\)?\s*$", re.I)
+
+
+def _status_expiry(
+    statuses: list[str], name: str, order: Order | None, notes: list[str]
+) -> datetime | None:
+    """An expiry written into an active status (.ua 'OK-UNTIL 20140903121852', JPRS
+    'Connected (2010/09/30)') when the answer has no expiry field."""
+    vocabulary = load_vocabulary()
+    for raw in statuses:
+        match = _STATUS_DATE.search(raw)
+        if match is None:
+            continue
+        head = raw[: match.start()]
+        if vocabulary.state(head, name) not in ("active", "prohibited"):
+            continue
+        moment = parse_whois_date(match["date"], order)
+        if moment is not None:
+            notes.append(f"expiry read from the status '{sanitise(raw, 64)}'")
+            return moment
+    return None
 
 
 # --- the verdict lines -------------------------------------------------------------------
@@ -728,28 +807,37 @@ def _parse(
 
     registry_order = order_for(name)
     dates: dict[str, datetime | None] = {}
-    for kind in ("created", "expires", "updated", "registrar_expires"):
+    for kind in ("created", "expires", "updated", *_FALLBACK_EXPIRY):
         raw_date = found.first.get(kind)
-        if raw_date is None or _norm(raw_date).strip(".") in _NO_VALUE:
+        if raw_date is None or _norm(raw_date).strip(".\"'") in _NO_VALUE:
             dates[kind] = None
             continue
-        dates[kind] = parse_whois_date(raw_date, found.orders.get(kind) or registry_order)
+        dates[kind] = parse_whois_date(raw_date.strip("\"'"), found.orders.get(kind) or registry_order)
         if dates[kind] is None:
-            if kind == "expires":
+            if kind == "expires" and kind not in found.guessed:
                 return failure(f"unreadable expiry date '{sanitise(raw_date)}'")
             notes.append(f"unreadable {kind.replace('_', ' ')} date '{sanitise(raw_date)}'")
     expires = dates["expires"]
-    if expires is None and dates["registrar_expires"] is not None:
-        expires = dates["registrar_expires"]
-        notes.append("no registry expiry; the registrar's expiration date was used")
+    for kind, said in (
+        ("renewal_expires", "the renewal date"),
+        ("registrar_expires", "the registrar's expiration date"),
+    ):
+        if expires is None and dates[kind] is not None:
+            expires = dates[kind]
+            notes.append(f"no registry expiry date; {said} was used")
+    if expires is None:
+        expires = _status_expiry(found.statuses, name, registry_order, notes)
 
     evidence = bool(statuses or nameservers or registrar or dates["created"] or expires)
     verdict = _verdict_lines(lines, disclaimer, grammar)
     for raw_status in found.statuses:  # a status field that reports a refusal (.nz)
         status_line = _Lines(_norm(raw_status), (raw_status,))
-        refusal = _refusal(status_line, profile, grammar)
-        if refusal is None and status_line.find(_phrase_pattern(grammar.rate_limit_strong)):
+        strong = (*profile.rate_limited, *grammar.rate_limit_strong)
+        refusal = None
+        if status_line.find(_phrase_pattern(strong)):
             refusal = ("rate-limited the query", raw_status, True)
+        elif status_line.find(_phrase_pattern(profile.refused)):
+            refusal = ("refused the query", raw_status, False)
         if refusal is not None:
             what, said, retryable = refusal
             return failure(f"server {what}: '{sanitise(said)}'", retryable=retryable)
@@ -785,6 +873,11 @@ def _parse(
                 statuses=("reserved",),
                 notes=(f"registry says: '{sanitise(reserved)}'",),
             )
+    if not echoes and dates["created"] and expires and (statuses or nameservers):
+        # A full record that never names its subject (.tr): it answers the question asked,
+        # as nothing in it names another object.
+        notes.append("the answer does not repeat the domain name")
+        echoes = [name]
     if not echoes:
         first = sanitise(meaningful[0])
         return failure(f"unrecognised answer (no 'not found' and no record), starting '{first}'")
