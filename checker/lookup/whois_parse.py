@@ -11,6 +11,7 @@ registrar. Anything else, and every rate-limit or refusal text, is a
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
@@ -218,7 +219,7 @@ def sanitise(text: str, limit: int = MAX_MESSAGE) -> str:
 
 def _norm(text: str) -> str:
     """Lower case, whitespace collapsed, leading comment markers dropped."""
-    return _SPACES.sub(" ", text).strip().lstrip("%#").strip().lower()
+    return " ".join(text.split()).lstrip("%#").strip().lower()
 
 
 def _name_forms(domain: str) -> frozenset[str]:
@@ -375,16 +376,52 @@ def _label_text(label: str) -> str:
     return _SPACES.sub(" ", label.replace("_", " ").replace("-", " ")).strip().lower()
 
 
+@dataclass(frozen=True)
+class _Phrases:
+    """Phrases found at word boundaries in normalised text; ``^`` makes one a whole line.
+
+    Searched with ``str.find`` per phrase, which stays linear and fast on a 64 KiB answer
+    where one regular expression alternating over every phrase would not."""
+
+    phrases: tuple[tuple[str, bool], ...]  # (phrase, whole line)
+
+    def search(self, text: str) -> int | None:
+        """The offset of the earliest match in ``text``, or None."""
+        best: int | None = None
+        for phrase, whole_line in self.phrases:
+            start = text.find(phrase)
+            while start >= 0 and (best is None or start < best):
+                end = start + len(phrase)
+                if whole_line:
+                    tail = text[end : end + 2]
+                    ok = (start == 0 or text[start - 1] == "\n") and (
+                        tail[:1] in ("", "\n") or (tail[:1] in ".!" and tail[1:] in ("", "\n"))
+                    )
+                else:
+                    ok = (start == 0 or not _is_word(text[start - 1])) and (
+                        end == len(text) or not _is_word(text[end])
+                    )
+                if ok:
+                    best = start
+                    break
+                start = text.find(phrase, start + 1)
+        return best
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 @functools.lru_cache(maxsize=64)
-def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for a set of phrases: at word boundaries; ``^`` anchors a whole line."""
-    parts = []
-    for phrase in phrases:
-        if phrase.startswith("^"):
-            parts.append(rf"^{re.escape(phrase[1:].strip())}[.!]?$")
-        else:
-            parts.append(rf"(?<!\w){re.escape(phrase)}(?!\w)")
-    return re.compile("|".join(parts) or r"(?!)", re.MULTILINE)
+def _phrase_pattern(phrases: tuple[str, ...]) -> _Phrases:
+    """The matcher for a set of phrases (cached: the tables' sets are few)."""
+    return _Phrases(
+        tuple(
+            (phrase[1:].strip(), True) if phrase.startswith("^") else (phrase, False)
+            for phrase in phrases
+            if phrase.strip("^ ")
+        )
+    )
 
 
 # --- reading the lines -------------------------------------------------------------------
@@ -440,24 +477,59 @@ class _Fields:
 
 
 def _split(line: str) -> tuple[str, str, bool] | None:
-    """(key, value, written with a colon or brackets) for a field line, else None."""
-    for pattern, marked in ((_BRACKET_LINE, True), (_KEY_LINE, True), (_LEADER_LINE, True)):
-        match = pattern.match(line)
-        if match is not None and not _DOTTED.search(match["key"]):
-            value = match["value"].strip()
-            if match["key"][-1:].isdigit() and _CLOCK_TAIL.match(value):
-                continue  # "Record expires on Sun Mar 30 23:59:00 2014": a time, not a key
-            rwhois = _RWHOIS.match(value) if " " not in match["key"].strip() else None
-            if rwhois is not None:  # RWhois "class:Attribute:value"
-                return rwhois["key"], rwhois["value"].strip(), True
-            return match["key"], value, marked
-    match = _SPACED_LINE.match(line)
+    """(key, value, written with a colon, brackets or a leader) for a field line, else None."""
+    if "[" in line:
+        found = _checked(_BRACKET_LINE.match(line))
+        if found is not None:
+            return found
+    if ":" in line:
+        found = _colon_field(line)
+        if found is not None:
+            return found
+    if "..." in line or ". ." in line:
+        found = _checked(_LEADER_LINE.match(line))
+        if found is not None:
+            return found
+    match = _SPACED_LINE.match(line) if ("  " in line or "\t" in line) else None
     if match is not None and not _DOTTED.search(match["key"]):
         return match["key"], match["value"].strip(), False
     return None
 
 
-def _label_forms(key: str) -> tuple[list[str], Order | None]:
+def _colon_field(line: str) -> tuple[str, str, bool] | None:
+    """``key: value`` read without a regular expression (the hot path of the reader)."""
+    colon = line.find(":")
+    if line.startswith("//", colon + 1):
+        return None
+    key = line[:colon].lstrip(" \t*>")
+    if key[:1].isdigit():  # "1a. Domain Name :"
+        number, dot, rest = key.partition(".")
+        if not (dot and len(number) <= 3 and number[:1].isdigit()):
+            return None
+        key = rest.lstrip()
+    key = key.rstrip()
+    if not key or not key[0].isalpha() or len(key) > 80:
+        return None
+    if "." in key and _DOTTED.search(key):
+        return None
+    value = line[colon + 1 :].strip()
+    if key[-1].isdigit() and _CLOCK_TAIL.match(value):
+        return None  # "Record expires on Sun Mar 30 23:59:00 2014": a time, not a key
+    if ":" in value and " " not in key:
+        rwhois = _RWHOIS.match(value)
+        if rwhois is not None:  # RWhois "class:Attribute:value"
+            return rwhois["key"], rwhois["value"].strip(), True
+    return key, value, True
+
+
+def _checked(match: re.Match[str] | None) -> tuple[str, str, bool] | None:
+    if match is None or _DOTTED.search(match["key"]):
+        return None
+    return match["key"], match["value"].strip(), True
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_forms(key: str) -> tuple[tuple[str, ...], Order | None]:
     """The label spelled every way it may be listed, and a day/month hint it carries."""
     order: Order | None = None
     if _DMY_HINT.search(key):
@@ -468,7 +540,7 @@ def _label_forms(key: str) -> tuple[list[str], Order | None]:
     forms = [_label_text(bare)]
     if "/" in bare:
         forms += [_label_text(part) for part in bare.split("/") if part.strip()]
-    return [form for form in forms if form], order
+    return tuple(form for form in forms if form), order
 
 
 _DOMAIN_PROSE = re.compile(
@@ -490,6 +562,8 @@ class _Reader:
 
     def __init__(self, profile: WhoisProfile, grammar: Grammar) -> None:
         self.grammar = grammar
+        self._exact: dict[tuple[tuple[str, ...], str | None], str | None] = {}
+        self._guessed: dict[tuple[str, ...], str | None] = {}
         generic = load_table().generic.fields
         # The grammar refines the generic labels; a registry's own labels win over both.
         self.labels = {_label_text(name): kind for name, kind in generic.items()}
@@ -506,6 +580,12 @@ class _Reader:
         )
         self._prose = _prose_pattern(tuple(dated))
 
+    def trim(self) -> None:
+        """Forget memoised decisions once there are many (bounded memory)."""
+        if len(self._exact) + len(self._guessed) > MAX_MEMO:
+            self._exact.clear()
+            self._guessed.clear()
+
     def prose_label(self, line: str) -> tuple[str, str, bool] | None:
         """(label, value, True) for a date written after its label with no colon
         ('Record expires on 2011-11-09'), when the label is one the tables list."""
@@ -517,8 +597,14 @@ class _Reader:
             return "domain", echo["value"], True
         return None  # prose that starts like a label: "expiration date of the ..."
 
-    def exact(self, forms: list[str], section: str | None) -> str | None:
+    def exact(self, forms: tuple[str, ...], section: str | None) -> str | None:
         """The kind of a label the registry's entry or the grammar lists exactly."""
+        key = (forms, section)
+        if key not in self._exact:
+            self._exact[key] = self._exact_kind(forms, section)
+        return self._exact[key]
+
+    def _exact_kind(self, forms: tuple[str, ...], section: str | None) -> str | None:
         for form in forms:
             if section == "domain" and form in ("name", "domain name", "ldh name"):
                 return "domain"
@@ -531,11 +617,16 @@ class _Reader:
                 return "nameservers"
         return None
 
-    def kind(self, forms: list[str], section: str | None) -> str | None:
+    def kind(self, forms: tuple[str, ...], section: str | None) -> str | None:
         """The kind of a label: listed exactly, or by the keyword rules."""
         kind = self.exact(forms, section)
         if kind is not None:
             return kind
+        if forms not in self._guessed:
+            self._guessed[forms] = self._keyword_kind(forms)
+        return self._guessed[forms]
+
+    def _keyword_kind(self, forms: tuple[str, ...]) -> str | None:
         for form in forms:
             words = form.split()
             if any(word in words or word in form for word in self.grammar.contact_words):
@@ -547,7 +638,7 @@ class _Reader:
                     return kind
         return None
 
-    def section_of(self, forms: list[str]) -> str | None:
+    def section_of(self, forms: tuple[str, ...]) -> str | None:
         """The section a header line opens (a label with no value, or a bare title)."""
         text = " ".join(forms)
         if any(word in text for word in ("name server", "nameserver", "dns", "domain servers")):
@@ -561,20 +652,52 @@ class _Reader:
         return "other"
 
 
-def _disclaimer_lines(lines: list[str], grammar: Grammar) -> list[bool]:
-    """For each line, whether it is part of a disclaimer paragraph (terms of use,
-    copyright): several lines, or one long one, with a disclaimer marker."""
-    flags = [False] * len(lines)
+def _marked_lines(norm: list[str], grammar: Grammar) -> list[bool]:
+    """For each (normalised) line, whether it carries a disclaimer marker: one search of
+    the whole answer, not one per line."""
+    joined = " \n".join(norm)
+    marked = [False] * len(norm)
+    starts = [0]
+    for text in norm[:-1]:
+        starts.append(starts[-1] + len(text) + 2)
+    for marker in grammar.disclaimer_markers:
+        position = joined.find(marker)
+        while position >= 0:
+            line = bisect.bisect_right(starts, position) - 1
+            marked[line] = True
+            # the rest of this line is marked already: go on from the next one
+            position = joined.find(marker, starts[line + 1] if line + 1 < len(starts) else len(joined))
+    return marked
+
+
+_READERS: dict[int, tuple[WhoisProfile, Grammar, _Reader]] = {}
+MAX_MEMO = 4096  # label decisions kept per reader; hostile answers cannot grow it further
+
+
+def _reader(profile: WhoisProfile, grammar: Grammar) -> _Reader:
+    """The reader for a profile, built once (the shipped table's profiles live for the run)."""
+    cached = _READERS.get(id(profile))
+    if cached is not None and cached[0] is profile and cached[1] is grammar:
+        reader = cached[2]
+        reader.trim()
+        return reader
+    if len(_READERS) >= 256:
+        _READERS.clear()
+    reader = _Reader(profile, grammar)
+    _READERS[id(profile)] = (profile, grammar, reader)
+    return reader
+
+
+def _disclaimer_lines(norm: list[str], marked: list[bool]) -> list[bool]:
+    """For each (normalised) line, whether it is part of a disclaimer paragraph (terms
+    of use, copyright): several lines, or one long one, with a disclaimer marker."""
+    flags = [False] * len(norm)
     start = 0
-    for index in range(len(lines) + 1):
-        if index < len(lines) and lines[index].strip():
+    for index in range(len(norm) + 1):
+        if index < len(norm) and norm[index]:
             continue
-        if index > start:
-            paragraph = [_norm(line[:MAX_LINE]) for line in lines[start:index]]
-            joined = " ".join(paragraph)
-            if (len(paragraph) > 1 or len(joined) > 120) and any(
-                marker in joined for marker in grammar.disclaimer_markers
-            ):
+        if index > start and any(marked[start:index]):
+            if index - start > 1 or len(norm[start]) > 120:
                 flags[start:index] = [True] * (index - start)
         start = index + 1
     return flags
@@ -583,7 +706,7 @@ def _disclaimer_lines(lines: list[str], grammar: Grammar) -> list[bool]:
 def _read_fields(
     lines: list[str], profile: WhoisProfile, grammar: Grammar, disclaimer: list[bool]
 ) -> _Fields:
-    reader = _Reader(profile, grammar)
+    reader = _reader(profile, grammar)
     found = _Fields()
     block: str | None = None  # kind whose values continue on the following lines
     block_order: Order | None = None
@@ -686,35 +809,35 @@ class _Lines:
     text: str
     raw: tuple[str, ...]
 
-    def find(self, pattern: re.Pattern[str]) -> str | None:
-        """The server's line where ``pattern`` first matches, or None."""
-        match = pattern.search(self.text)
-        if match is None:
+    def find(self, phrases: _Phrases) -> str | None:
+        """The server's line where one of ``phrases`` first appears, or None."""
+        start = phrases.search(self.text)
+        if start is None:
             return None
-        return self.raw[self.text.count("\n", 0, match.start())]
+        return self.raw[self.text.count("\n", 0, start)]
 
 
-def _verdict_lines(lines: list[str], disclaimer: list[bool], grammar: Grammar) -> _Lines:
+def _verdict_lines(
+    lines: list[str], norm: list[str], disclaimer: list[bool], marked: list[bool]
+) -> _Lines:
     """The lines that can carry the answer's verdict: all those outside disclaimer
     paragraphs, and the short lines inside one that carry no disclaimer marker
     (registries often end their terms with the verdict, no blank line between:
     '% Object "x.cat" NOT FOUND.')."""
     texts: list[str] = []
     raws: list[str] = []
-    for raw, in_disclaimer in zip(lines, disclaimer, strict=True):
-        text = _norm(raw[:MAX_LINE]).strip("*>< ").strip()
+    for index, raw in enumerate(lines):
+        text = norm[index].strip("*>< ")
         if not text:
             continue
-        if in_disclaimer and (
-            len(text) > MAX_VERDICT_LINE or any(m in text for m in grammar.disclaimer_markers)
-        ):
+        if disclaimer[index] and (len(text) > MAX_VERDICT_LINE or marked[index]):
             continue
         texts.append(text)
         raws.append(raw[:MAX_LINE])
     return _Lines("\n".join(texts), tuple(raws))
 
 
-def _not_found_pattern(profile: WhoisProfile, grammar: Grammar, forms: frozenset[str]) -> re.Pattern[str]:
+def _not_found_pattern(profile: WhoisProfile, grammar: Grammar, forms: frozenset[str]) -> _Phrases:
     phrases: list[str] = []
     for phrase in (*profile.not_found, *grammar.not_found):
         if "{domain}" in phrase:
@@ -772,11 +895,13 @@ def _parse(
             retryable=retryable,
         )
 
-    meaningful = [line for line in lines if _norm(line)]
+    norm = [_norm(line[:MAX_LINE]) for line in lines]
+    meaningful = [line for line, text in zip(lines, norm, strict=True) if text]
     if not meaningful:
         return failure("empty answer", retryable=True)
 
-    disclaimer = _disclaimer_lines(lines, grammar)
+    marked = _marked_lines(norm, grammar)
+    disclaimer = _disclaimer_lines(norm, marked)
     found = _read_fields(lines, profile, grammar, disclaimer)
     # Only a value that is a domain name echoes one; "(Handle x)" or a bare label is not.
     said_names = [value for value in found.echoes if _DOTTED.search(value.split()[0] if value.split() else "")]
@@ -829,7 +954,7 @@ def _parse(
         expires = _status_expiry(found.statuses, name, registry_order, notes)
 
     evidence = bool(statuses or nameservers or registrar or dates["created"] or expires)
-    verdict = _verdict_lines(lines, disclaimer, grammar)
+    verdict = _verdict_lines(lines, norm, disclaimer, marked)
     for raw_status in found.statuses:  # a status field that reports a refusal (.nz)
         status_line = _Lines(_norm(raw_status), (raw_status,))
         strong = (*profile.rate_limited, *grammar.rate_limit_strong)
