@@ -439,6 +439,7 @@ _SPACED_LINE = re.compile(
     r"^\s*(?P<key>[^\W\d_][\w./-]*(?: [\w./-]+){0,3})(?<![.,;])(?:\t+\s*|\s{2,})(?P<value>\S.*)$"
 )
 MAX_KEY_WORDS = 8
+MAX_REFUSAL_LINE = 40  # a refusal that outweighs "not found" is a short line of its own
 MAX_VERDICT_LINE = 60  # characters of a line inside a disclaimer still read for a verdict
 _DOTTED = re.compile(r"[A-Za-z0-9-]\.[A-Za-z0-9]")
 _CLOCK_TAIL = re.compile(r"^\d{2}(?::\d{2})?(?:\s|$)")
@@ -968,11 +969,18 @@ def _parse(
             return failure(f"server {what}: '{sanitise(said)}'", retryable=retryable)
     not_found_line = verdict.find(_not_found_pattern(profile, grammar, forms))
     if not evidence:
-        # A throttled answer may also say "not found" (AFNIC): strong words, anywhere,
-        # even in a comment header, on a short line of an answer with no record.
-        short = [line[:MAX_LINE] for line in lines if 0 < len(line.strip()) <= 100]
-        every = _Lines("\n".join(_norm(line) for line in short), tuple(short))
-        throttled = every.find(_phrase_pattern(grammar.rate_limit_strong))
+        # A throttled answer may also say "not found" (AFNIC "%% Too many requests..."):
+        # a line of an answer with no record that starts with strong words, even in a
+        # comment header; the same words inside a sentence of the terms do not count.
+        throttled = next(
+            (
+                raw[:MAX_LINE]
+                for text, raw in zip(norm, lines, strict=True)
+                if len(text) <= MAX_REFUSAL_LINE
+                and text.lstrip("%#*> ").startswith(grammar.rate_limit_strong)
+            ),
+            None,
+        )
         if throttled is not None:
             return failure(f"server rate-limited the query: '{sanitise(throttled)}'", True)
     if not_found_line is not None and not evidence and not echoes:

@@ -222,6 +222,12 @@ def to_sarif(report: Report, *, max_results: int = MAX_RESULTS) -> dict[str, Any
         "resultsIncluded": len(results),
         "truncated": total > len(results),
         "unlocatedFindings": unlocated,
+        # healthy domains are not results; say how many were judged without an expiry date
+        "noExpiryPublished": sorted(
+            d.domain
+            for d in report.domains
+            if any(r.code is ReasonCode.NO_EXPIRY_PUBLISHED for r in d.reasons)
+        )[:MAX_RESULTS],
     }
     if total > len(results):
         run_properties["truncationNote"] = (
