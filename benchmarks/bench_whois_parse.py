@@ -53,7 +53,11 @@ def answers() -> dict[str, tuple[str, str, bool]]:
     )
     return {
         "record + terms of use": (_fill(real, "\n" + terms), "google.com", True),
-        "record + contact blocks": (_fill(record, contact, ">>> Last update" + terms), "google.com", True),
+        "record + contact blocks": (
+            _fill(record, contact, ">>> Last update" + terms),
+            "google.com",
+            True,
+        ),
         "not found after the terms": (
             _fill("", terms.replace("\r", "") + "\n\n", 'No match for "U34JEDZCQ.COM".\n'),
             "u34jedzcq.com",

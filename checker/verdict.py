@@ -22,6 +22,7 @@ from checker.model import (
 
 DEFAULT_EXPIRY_WINDOW_DAYS = 30
 
+
 def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 

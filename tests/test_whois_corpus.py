@@ -28,8 +28,7 @@ def outcomes() -> list[Outcome]:
 
 def _listed(outcomes: list[Outcome]) -> str:
     return "\n".join(
-        f"{o.path}: want {o.expected.verdict} got {o.reading} [{o.detail[:120]}]"
-        for o in outcomes
+        f"{o.path}: want {o.expected.verdict} got {o.reading} [{o.detail[:120]}]" for o in outcomes
     )
 
 

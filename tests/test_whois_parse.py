@@ -355,7 +355,11 @@ UNTRUSTWORTHY = [
         "answer is about 'google.de'",
     ),
     # a real "not found" of .se is about the name it quotes
-    ("weppos-whois_whois.iis.se_se_status_available.txt", "other.se", "answer is about 'u34jedzcq.se'"),
+    (
+        "weppos-whois_whois.iis.se_se_status_available.txt",
+        "other.se",
+        "answer is about 'u34jedzcq.se'",
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from checker.lookup.whois_parse import parse_whois, parse_whois_date
-from checker.model import LookupFailure, ReasonCode, Registration
+from checker.model import LookupFailure, Registration
 from checker.verdict import judge
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -174,7 +174,9 @@ def capture_time(answer: str, registration: Registration | None) -> datetime:
         if not moments and registration.expires is not None:
             # Nothing dates the capture: take the expiry as not yet reached.
             moments.append(registration.expires - timedelta(days=180))
-    return max(moments) + timedelta(hours=1) if moments else datetime(2015, 1, 1, tzinfo=timezone.utc)
+    return (
+        max(moments) + timedelta(hours=1) if moments else datetime(2015, 1, 1, tzinfo=timezone.utc)
+    )
 
 
 def _expected_moment(text: str) -> datetime | None:
@@ -248,8 +250,10 @@ def judge_answer(path: Path) -> Outcome | None:
         misread = not exact
     elif want in LIFECYCLE_CLASSES:
         exact = bool(risky & LIFECYCLE_CLASSES[want])
-        misread = registration is not None and reading != "unknown" and (
-            not risky or not registration.registered
+        misread = (
+            registration is not None
+            and reading != "unknown"
+            and (not risky or not registration.registered)
         )
     expiry_found: bool | None = None
     if expected.expires is not None:
@@ -257,7 +261,9 @@ def judge_answer(path: Path) -> Outcome | None:
         got = registration.expires if registration is not None else None
         if moment is None or got is None:
             expiry_found = False
-        elif not re.search(r"(?:[zZ]|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Z]{3})$", expected.expires.strip()):
+        elif not re.search(
+            r"(?:[zZ]|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Z]{3})$", expected.expires.strip()
+        ):
             # whois-parser states no zone: the wall-clock date is compared, whatever the
             # zone the registry wrote (which domain-guard honours).
             expiry_found = abs(got - moment) <= timedelta(hours=14)
@@ -325,7 +331,9 @@ if __name__ == "__main__":  # pragma: no cover - a summary for the README
         print(f"{key}: {count}")
     if "-v" in sys.argv:
         for o in results:
-            if o.expected.verdict is not None and not o.exact or o.expiry_found is False:
+            if (o.expected.verdict is not None and not o.exact) or o.expiry_found is False:
                 flag = "MISREAD " if o.misread else ""
-                print(f"{flag}{o.path}: want {o.expected.verdict} {o.expected.expires or ''}"
-                      f" got {o.reading} [{o.detail[:150]}]")
+                print(
+                    f"{flag}{o.path}: want {o.expected.verdict} {o.expected.expires or ''}"
+                    f" got {o.reading} [{o.detail[:150]}]"
+                )

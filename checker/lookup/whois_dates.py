@@ -36,9 +36,7 @@ class DateGrammar:
 @functools.lru_cache(maxsize=1)
 def grammar() -> DateGrammar:
     """The date part of ``checker/data/whois-grammar.json``, read once."""
-    text = (resources.files("checker") / "data" / "whois-grammar.json").read_text(
-        encoding="utf-8"
-    )
+    text = (resources.files("checker") / "data" / "whois-grammar.json").read_text(encoding="utf-8")
     doc = json.loads(text)
     orders: dict[str, Order] = {}
     for tld in doc["date_order"]["dmy"]:
@@ -93,7 +91,9 @@ def parse_whois_date(text: str, order: Order | None = None) -> datetime | None:
     if not value or len(value) > MAX_DATE_TEXT:
         return None
     value = _ORDINAL.sub("", _WEEKDAY.sub(" ", value)).strip(" ,.")
-    compact = _COMPACT.match(value.replace(" ", "").replace("T", "")) if value[:1].isdigit() else None
+    compact = (
+        _COMPACT.match(value.replace(" ", "").replace("T", "")) if value[:1].isdigit() else None
+    )
     if compact and not re.search(r"[-/.:]", value):
         rest = compact["rest"] or ""
         return _build(
@@ -141,10 +141,10 @@ def _zone(zone_text: str, value: str) -> tuple[timedelta | None, str]:
         return (-delta if match["sign"] == "-" else delta), value[:cut]
     named = _NAMED.search(tail)
     if named is not None:
-        hours = grammar().zones.get(named["name"].lower())
-        if hours is not None:
+        zone_hours = grammar().zones.get(named["name"].lower())
+        if zone_hours is not None:
             cut = value.rfind(named.group(0).strip())
-            return timedelta(hours=hours), value[:cut]
+            return timedelta(hours=zone_hours), value[:cut]
         if named["name"].lower() not in grammar().months:
             return None, value  # a zone we do not know: not read as UTC
     return timedelta(0), value
@@ -181,7 +181,9 @@ def _date(value: str, order: Order | None) -> tuple[int, int, int] | None:
     if len(digits[0]) == 4:
         return numbers[0], numbers[1], numbers[2]
     if len(digits[2]) == 2 and order is not None and "." not in value:
-        numbers[2] += 2000 if numbers[2] < 70 else 1900  # 16/09/14 from a registry whose order is known
+        numbers[2] += (
+            2000 if numbers[2] < 70 else 1900
+        )  # 16/09/14 from a registry whose order is known
     elif len(digits[2]) != 4:
         return None
     first, second, year = numbers
@@ -204,9 +206,7 @@ def _build(
     year: int, month: int, day: int, hour: int, minute: int, second: int, offset: timedelta
 ) -> datetime | None:
     try:
-        moment = datetime(
-            year, month, day, hour, minute, min(second, 59), tzinfo=timezone(offset)
-        )
+        moment = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=timezone(offset))
         return moment.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         return None

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from importlib import resources
 
 import idna
@@ -340,7 +340,10 @@ def grammar_from_json(data: object) -> Grammar:
     """Build the grammar from its JSON document; ValueError when it is malformed."""
     doc = _mapping(data, "grammar")
     labels: dict[str, str] = {}
-    for group in doc.get("labels", []) if isinstance(doc.get("labels"), list) else []:
+    groups = doc.get("labels")
+    if not isinstance(groups, list):
+        raise ValueError("grammar: 'labels' must be a list")
+    for group in groups:
         entry = _mapping(group, "labels[]")
         kind = entry.get("kind")
         if not isinstance(entry.get("source"), str) or kind not in _GRAMMAR_KINDS:
@@ -575,7 +578,11 @@ class _Reader:
             if generic.get(name) != kind
         )
         dated = sorted(
-            (label for label, kind in self.labels.items() if kind in _PROSE_KINDS and len(label) > 6),
+            (
+                label
+                for label, kind in self.labels.items()
+                if kind in _PROSE_KINDS and len(label) > 6
+            ),
             key=len,
             reverse=True,
         )
@@ -667,7 +674,9 @@ def _marked_lines(norm: list[str], grammar: Grammar) -> list[bool]:
             line = bisect.bisect_right(starts, position) - 1
             marked[line] = True
             # the rest of this line is marked already: go on from the next one
-            position = joined.find(marker, starts[line + 1] if line + 1 < len(starts) else len(joined))
+            position = joined.find(
+                marker, starts[line + 1] if line + 1 < len(starts) else len(joined)
+            )
     return marked
 
 
@@ -697,9 +706,9 @@ def _disclaimer_lines(norm: list[str], marked: list[bool]) -> list[bool]:
     for index in range(len(norm) + 1):
         if index < len(norm) and norm[index]:
             continue
-        if index > start and any(marked[start:index]):
-            if index - start > 1 or len(norm[start]) > 120:
-                flags[start:index] = [True] * (index - start)
+        long_enough = index - start > 1 or (index > start and len(norm[start]) > 120)
+        if index > start and long_enough and any(marked[start:index]):
+            flags[start:index] = [True] * (index - start)
         start = index + 1
     return flags
 
@@ -732,7 +741,11 @@ def _read_fields(
                 section = None
                 paragraph_start = True
             continue
-        split = _split(line) if (":" in line or "[" in line or "  " in line or "\t" in line or "..." in line) else None
+        split = (
+            _split(line)
+            if (":" in line or "[" in line or "  " in line or "\t" in line or "..." in line)
+            else None
+        )
         if split is None:
             split = reader.prose_label(stripped)
         if split is None:
@@ -740,7 +753,11 @@ def _read_fields(
                 block, section = "nameservers", "nameservers"
             elif block:
                 found.add(block, stripped, block_order)
-            elif len(stripped) <= 60 and not _DOTTED.search(stripped) and not any(c.isdigit() for c in stripped):
+            elif (
+                len(stripped) <= 60
+                and not _DOTTED.search(stripped)
+                and not any(c.isdigit() for c in stripped)
+            ):
                 forms, _ = _label_forms(stripped.rstrip(":*").strip("* "))
                 section = reader.section_of(forms)
             paragraph_start = False
@@ -761,7 +778,7 @@ def _read_fields(
         if not marked and kind is None:
             continue
         if section in ("contact", "object") and kind != "nameservers":
-            kind = None
+            kind = None  # a contact's or another object's fields are not the domain's
         elif section == "registrar" and kind not in ("registrar", "nameservers"):
             kind = None
         if value:
@@ -852,8 +869,8 @@ def _not_found_pattern(profile: WhoisProfile, grammar: Grammar, forms: frozenset
 
 def _other_name(line: str, forms: frozenset[str]) -> str | None:
     """A domain named in a not-found line when it is not the one asked."""
-    for token in line.split():
-        token = token.strip(_PUNCTUATION + "*")
+    for word in line.split():
+        token = word.strip(_PUNCTUATION + "*")
         if not _DOTTED.search(token) or "/" in token or "@" in token:
             continue
         name = _echoed_name(token)
@@ -905,7 +922,9 @@ def _parse(
     disclaimer = _disclaimer_lines(norm, marked)
     found = _read_fields(lines, profile, grammar, disclaimer)
     # Only a value that is a domain name echoes one; "(Handle x)" or a bare label is not.
-    said_names = [value for value in found.echoes if _DOTTED.search(value.split()[0] if value.split() else "")]
+    said_names = [
+        value for value in found.echoes if _DOTTED.search(value.split()[0] if value.split() else "")
+    ]
     echoes = [_echoed_name(value) for value in said_names]
     for echo, said in zip(echoes, said_names, strict=True):
         if echo and echo not in forms:  # an answer naming any other object is not about ours
@@ -938,7 +957,9 @@ def _parse(
         if raw_date is None or _norm(raw_date).strip(".\"'") in _NO_VALUE:
             dates[kind] = None
             continue
-        dates[kind] = parse_whois_date(raw_date.strip("\"'"), found.orders.get(kind) or registry_order)
+        dates[kind] = parse_whois_date(
+            raw_date.strip("\"'"), found.orders.get(kind) or registry_order
+        )
         if dates[kind] is None:
             if kind == "expires" and kind not in found.guessed:
                 return failure(f"unreadable expiry date '{sanitise(raw_date)}'")
@@ -1030,7 +1051,9 @@ def _parse(
     )
 
 
-def _refusal(lines: _Lines, profile: WhoisProfile, grammar: Grammar) -> tuple[str, str, bool] | None:
+def _refusal(
+    lines: _Lines, profile: WhoisProfile, grammar: Grammar
+) -> tuple[str, str, bool] | None:
     """(what happened, the server's line, retryable) for an answer that is a refusal:
     only asked of an answer with no record and no verdict (or of a status field), so the
     same words in terms of use never turn a real answer into a refusal."""

@@ -2,7 +2,8 @@
 
 * One rule per reason code, with help text and a ``security-severity`` (critical 9.5,
   high 8.0, medium 5.5, low 3.0). The ``unknown`` codes (``lookup-failed``,
-  ``unsupported-tld``, ``offline``, ``unrecognised-status``) are level ``note`` with no ``security-severity``: a
+  ``unsupported-tld``, ``offline``, ``unrecognised-status``) and ``no-expiry-published``
+  (risk ``none``) are level ``note`` with no ``security-severity``: a
   score would file "we could not tell" as a rated vulnerability, and any value would be
   invented; GitHub then lists them as plain notes, and ``--fail-on-unknown`` decides
   whether they fail a run.
