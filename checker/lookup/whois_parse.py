@@ -376,7 +376,7 @@ def grammar_from_json(data: object) -> Grammar:
 
 
 def _label_text(label: str) -> str:
-    return _SPACES.sub(" ", label.replace("_", " ").replace("-", " ")).strip().lower()
+    return " ".join(label.replace("_", " ").replace("-", " ").split()).lower()
 
 
 @dataclass(frozen=True)
@@ -418,13 +418,18 @@ def _is_word(char: str) -> bool:
 @functools.lru_cache(maxsize=64)
 def _phrase_pattern(phrases: tuple[str, ...]) -> _Phrases:
     """The matcher for a set of phrases (cached: the tables' sets are few)."""
-    return _Phrases(
-        tuple(
-            (phrase[1:].strip(), True) if phrase.startswith("^") else (phrase, False)
-            for phrase in phrases
-            if phrase.strip("^ ")
+    anywhere = [p for p in phrases if p.strip() and not p.startswith("^")]
+    # A phrase that contains another at word boundaries adds nothing to the search.
+    kept = [
+        phrase
+        for phrase in dict.fromkeys(anywhere)
+        if not any(
+            other != phrase and re.search(rf"(?<!\w){re.escape(other)}(?!\w)", phrase)
+            for other in anywhere
         )
-    )
+    ]
+    lines = [p[1:].strip() for p in phrases if p.startswith("^") and p[1:].strip()]
+    return _Phrases(tuple((p, False) for p in kept) + tuple((p, True) for p in lines))
 
 
 # --- reading the lines -------------------------------------------------------------------
@@ -727,12 +732,15 @@ def _read_fields(
         stripped = line.strip()
         if in_disclaimer:
             # Terms of use: only a field under a label we know exactly, nothing else.
-            split = _split(line) if ":" in line else None
-            if split is not None and split[1]:
-                forms, order = _label_forms(split[0])
-                kind = reader.exact(forms, None)
-                if kind is not None and len(split[0].split()) <= MAX_KEY_WORDS:
-                    found.add(kind, split[1], order)
+            colon = line.find(":")
+            label = _label_text(line[:colon].lstrip(" \t*>")) if 0 < colon <= 80 else ""
+            if label in reader.labels or _NS_KEY.match(label):
+                split = _split(line)
+                if split is not None and split[1]:
+                    forms, order = _label_forms(split[0])
+                    kind = reader.exact(forms, None)
+                    if kind is not None:
+                        found.add(kind, split[1], order)
             block = None
             continue
         if not stripped or stripped[0] in "%#":
