@@ -239,3 +239,33 @@ def test_a_reserved_answer_is_registry_reserved_not_free() -> None:
     result = registered("Name is reserved by afilias\n", "example.info")
     assert result.statuses == ("reserved",)
     assert result.notes == ("registry says: 'Name is reserved by afilias'",)
+
+
+# Held out from the corpus: shapes seen in likexian/whois-parser examples/ (Apache-2.0),
+# cut down: examples/hk_google.hk (a list under a title and a blank line) and
+# examples/kz_ps.kz (a status list that goes on, indented, on the next lines).
+def test_a_nameserver_list_under_a_title_is_read() -> None:
+    text = (
+        "Domain Name:  EXAMPLE.HK\n\nDomain Status: Active\n\n"
+        "Expiry Date: 31-03-2030\n\n\nName Servers Information:\n\n"
+        "NS1.EXAMPLE.NET\nNS2.EXAMPLE.NET\n\n\nStatus Information:\n"
+    )
+    result = registered(text, "example.hk")
+    assert result.nameservers == ("ns1.example.net", "ns2.example.net")
+    assert result.expires == utc(2030, 3, 31)
+
+
+def test_a_status_list_continued_on_indented_lines_is_read_whole() -> None:
+    text = (
+        "Domain Name............: example.kz\n\n"
+        "Domain created: 2003-08-18 11:20:09 (GMT+0:00)\n"
+        "Domain status : clientTransferProhibited -\n"
+        "                clientDeleteProhibited -\n"
+        "                serverHold -\n"
+    )
+    result = registered(text, "example.kz")
+    assert result.statuses == (
+        "client transfer prohibited",
+        "client delete prohibited",
+        "server hold",
+    )

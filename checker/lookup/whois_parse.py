@@ -726,6 +726,8 @@ def _read_fields(
     block: str | None = None  # kind whose values continue on the following lines
     block_order: Order | None = None
     section: str | None = None  # the section a header opened, until a blank line
+    continued: str | None = None  # a list field whose values may go on, indented
+    titled = False  # the last line was a title or a label with no value
     paragraph_start = True
     for raw, in_disclaimer in zip(lines, disclaimer, strict=True):
         line = raw[:MAX_LINE]
@@ -744,11 +746,14 @@ def _read_fields(
             block = None
             continue
         if not stripped or stripped[0] in "%#":
-            block = None
-            if not stripped:
+            # A "Name Servers:" title's list may start after a blank line; other sections end.
+            if not stripped and not (titled and section == "nameservers"):
                 section = None
+                block = None
                 paragraph_start = True
+            continued = None
             continue
+        titled = False
         split = (
             _split(line)
             if (":" in line or "[" in line or "  " in line or "\t" in line or "..." in line)
@@ -761,6 +766,11 @@ def _read_fields(
                 block, section = "nameservers", "nameservers"
             elif block:
                 found.add(block, stripped, block_order)
+            elif continued and line[:1].isspace():
+                found.add(continued, stripped)  # "Domain status : a -\n    b -" (.kz)
+                continue
+            elif section == "nameservers" and _nameserver(stripped) is not None:
+                found.add("nameservers", stripped)  # under a "Name Servers Information:" title
             elif (
                 len(stripped) <= 60
                 and not _DOTTED.search(stripped)
@@ -768,7 +778,9 @@ def _read_fields(
             ):
                 forms, _ = _label_forms(stripped.rstrip(":*").strip("* "))
                 section = reader.section_of(forms)
+                titled = True
             paragraph_start = False
+            continued = None
             continue
         key, value, marked = split
         if len(_PARENTHESISED.sub(" ", key).split()) > MAX_KEY_WORDS:
@@ -789,12 +801,16 @@ def _read_fields(
             kind = None  # a contact's or another object's fields are not the domain's
         elif section == "registrar" and kind not in ("registrar", "nameservers"):
             kind = None
+        continued = None
         if value:
             if kind:
                 found.add(kind, value, order, guessed)
+                if kind in ("status", "nameservers"):
+                    continued = kind  # a list may go on, indented, on the next lines
             block = None
             continue
         block, block_order = kind, order
+        titled = True
         if kind is None:
             section = reader.section_of(forms)
         elif kind == "domain":
