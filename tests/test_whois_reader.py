@@ -166,6 +166,7 @@ EXPIRY_LABELS = [
     ("Record expires on 2030-03-01 (YYYY-MM-DD)", "example.tw"),
     ("[Expires on]                    2030/03/01", "example.jp"),
     ("paid-till: 2030-03-01", "example.ru"),
+    ("expires:     20300301 #24302", "example.br"),  # a trailing comment (registro.br)
 ]
 
 

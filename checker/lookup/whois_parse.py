@@ -450,6 +450,7 @@ MAX_KEY_WORDS = 8
 MAX_REFUSAL_LINE = 40  # a refusal that outweighs "not found" is a short line of its own
 MAX_VERDICT_LINE = 60  # characters of a line inside a disclaimer still read for a verdict
 _DOTTED = re.compile(r"[A-Za-z0-9-]\.[A-Za-z0-9]")
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
 _CLOCK_TAIL = re.compile(r"^\d{2}(?::\d{2})?(?:\s|$)")
 _RWHOIS = re.compile(r"^(?P<key>[A-Z][A-Za-z]*(?:-[A-Za-z]+)*)(?:;[A-Z])?:(?P<value>.*)$")
 _PARENTHESISED = re.compile(r"\([^)]*\)")
@@ -981,9 +982,8 @@ def _parse(
         if raw_date is None or _norm(raw_date).strip(".\"'") in _NO_VALUE:
             dates[kind] = None
             continue
-        dates[kind] = parse_whois_date(
-            raw_date.strip("\"'"), found.orders.get(kind) or registry_order
-        )
+        value = _TRAILING_COMMENT.sub("", raw_date).strip("\"' ")  # .br "19961206 #24302"
+        dates[kind] = parse_whois_date(value, found.orders.get(kind) or registry_order)
         if dates[kind] is None:
             if kind == "expires" and kind not in found.guessed:
                 return failure(f"unreadable expiry date '{sanitise(raw_date)}'")
