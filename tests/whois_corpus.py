@@ -226,7 +226,7 @@ def judge_answer(path: Path) -> Outcome | None:
         exact = reading == "available"
         misread = registration is not None and registration.registered
     elif want == "registered":
-        exact = registration is not None and registration.registered
+        exact = registration is not None and registration.registered and reading != "unknown"
         misread = registration is not None and not registration.registered
         # A risk read from a registry status word is stated by the answer; one read from a
         # date must be true as of the capture; anything else must be in the answer's words.
@@ -316,8 +316,11 @@ def summary(outcomes: list[Outcome]) -> dict[str, int]:
         "stating a verdict": len(stated),
         "judged exactly": sum(o.exact for o in stated),
         "misread": sum(o.misread for o in stated),
-        "unknown": sum(o.reading in ("failure", "throttled") for o in stated)
-        - sum(o.expected.verdict in ("failure", "throttled") for o in stated),
+        "unknown": sum(
+            o.reading in ("failure", "throttled", "unknown")
+            for o in stated
+            if o.expected.verdict not in ("failure", "throttled")
+        ),
         "stating an expiry": len(expiries),
         "expiry found": sum(bool(o.expiry_found) for o in expiries),
     }

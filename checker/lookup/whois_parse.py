@@ -548,11 +548,14 @@ def _label_forms(key: str) -> tuple[tuple[str, ...], Order | None]:
         order = "mdy"
     bare = _PARENTHESISED.sub(" ", key).strip().rstrip(".").strip().lstrip("%#*>").strip()
     forms = [_label_text(bare)]
-    if "/" in bare:
-        forms += [_label_text(part) for part in bare.split("/") if part.strip()]
+    if " / " in bare:  # two languages: "Nome de domínio / Domain Name"; not "State/Province"
+        forms += [_label_text(part) for part in bare.split(" / ") if part.strip()]
     return tuple(form for form in forms if form), order
 
 
+#: Labels not read inside terms of use, where no section tells a domain's "State:" from a
+#: contact's address ("State......: CA" in .ai answers that are one long paragraph).
+_ADDRESS_LIKE = frozenset({"state"})
 _DOMAIN_PROSE = re.compile(
     r"^\s*domain(?: name)?\s+(?P<value>[^\s.]+(?:\.[^\s.]+)+)\.?\s*$", re.IGNORECASE
 )
@@ -737,7 +740,7 @@ def _read_fields(
             # Terms of use: only a field under a label we know exactly, nothing else.
             colon = line.find(":")
             label = _label_text(line[:colon].lstrip(" \t*>")) if 0 < colon <= 80 else ""
-            if label in reader.labels or _NS_KEY.match(label):
+            if (label in reader.labels and label not in _ADDRESS_LIKE) or _NS_KEY.match(label):
                 split = _split(line)
                 if split is not None and split[1]:
                     forms, order = _label_forms(split[0])
