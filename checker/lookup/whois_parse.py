@@ -777,6 +777,7 @@ def _read_fields(
                 found.add("nameservers", stripped)  # under a "Name Servers Information:" title
             elif (
                 len(stripped) <= 60
+                and ":" not in stripped.rstrip(":")  # a title, not an unread field
                 and not _DOTTED.search(stripped)
                 and not any(c.isdigit() for c in stripped)
             ):
@@ -799,6 +800,8 @@ def _read_fields(
         guessed = kind is None
         if guessed:
             kind = reader.kind(forms, section)
+        if kind is None and section == "nameservers" and value and _nameserver(value):
+            kind = "nameservers"  # "Primary Server Hostname....: ns1.example.net" under a title
         if not marked and kind is None:
             continue
         if section in ("contact", "object") and kind != "nameservers":
