@@ -176,3 +176,11 @@ def test_a_known_word_with_extra_letters_is_not_taken_for_it(word: str, extra: s
     known = load_vocabulary().state(word + extra, "example.com")
     if known is None:
         assert judged.risk is Risk.UNKNOWN
+
+
+def test_every_rdap_status_value_has_a_state() -> None:
+    # RFC 9083 section 10.2.2 and RFC 8056: none of them may read as unrecognised
+    from checker.lookup.whois_parse import RDAP_STATUSES
+
+    vocabulary = load_vocabulary()
+    assert [s for s in RDAP_STATUSES if vocabulary.state(s) is None] == []
