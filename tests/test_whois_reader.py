@@ -270,3 +270,27 @@ def test_a_status_list_continued_on_indented_lines_is_read_whole() -> None:
         "client delete prohibited",
         "server hold",
     )
+
+
+def test_a_lifecycle_sentence_outside_any_status_field_is_read() -> None:
+    from checker.verdict import judge
+
+    text = (
+        "Domain name:\n    example.co.uk\n\n"
+        "    *** This registration has been SUSPENDED. ***\n\n"
+        "Registrar:\n    Example Ltd\n\nRelevant dates:\n    Expiry date:  10-Jun-2030\n"
+    )
+    result = registered(text, "example.co.uk")
+    assert "suspended" in result.statuses
+    judged = judge("example.co.uk", registration=result, now=utc(2026, 1, 1))
+    assert "on-hold" in [r.code.value for r in judged.reasons]
+
+
+def test_a_lifecycle_sentence_in_the_terms_of_use_is_not_read() -> None:
+    text = (
+        "Domain Name: example.com\nRegistry Expiry Date: 2030-01-01T00:00:00Z\n\n"
+        "NOTICE: By submitting a query you agree to these terms of use. If this domain has\n"
+        "expired or this domain is pending deletion, the data is provided for information\n"
+        "purposes only.\n"
+    )
+    assert registered(text, "example.com").statuses == ()

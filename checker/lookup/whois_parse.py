@@ -324,6 +324,7 @@ class Grammar:
     object_keys: frozenset[str]
     not_found: tuple[str, ...]
     reserved: tuple[str, ...]
+    lifecycle_phrases: Mapping[str, str]  # phrase -> the status word it states
     rate_limit_words: tuple[str, ...]
     rate_limit_strong: tuple[str, ...]
     disclaimer_markers: tuple[str, ...]
@@ -369,10 +370,21 @@ def grammar_from_json(data: object) -> Grammar:
         object_keys=frozenset(words("object_keys", "keys")),
         not_found=words("not_found", "phrases"),
         reserved=words("reserved", "phrases"),
+        lifecycle_phrases=_phrase_states(doc.get("lifecycle_phrases")),
         rate_limit_words=words("rate_limit_words", "words"),
         rate_limit_strong=words("rate_limit_strong", "words"),
         disclaimer_markers=words("disclaimer_markers", "words"),
     )
+
+
+def _phrase_states(section: object) -> dict[str, str]:
+    doc = _mapping(section, "lifecycle_phrases")
+    if not isinstance(doc.get("source"), str):
+        raise ValueError("grammar: 'lifecycle_phrases' needs a source")
+    phrases = _mapping(doc.get("phrases"), "lifecycle_phrases.phrases")
+    if not all(isinstance(word, str) for word in phrases.values()):
+        raise ValueError("grammar: a lifecycle phrase must map to a status word")
+    return {_norm(phrase): str(word) for phrase, word in phrases.items()}
 
 
 def _label_text(label: str) -> str:
@@ -1057,6 +1069,12 @@ def _parse(
                 statuses=("reserved",),
                 notes=(f"registry says: '{sanitise(reserved)}'",),
             )
+    if evidence:
+        for phrase, word in grammar.lifecycle_phrases.items():
+            sentence = verdict.find(_phrase_pattern((phrase,)))
+            if sentence is not None and word not in statuses:
+                statuses.append(word)
+                notes.append(f"registry says: '{sanitise(sentence)}'")
     if not echoes and dates["created"] and expires and (statuses or nameservers):
         # A full record that never names its subject (.tr): it answers the question asked,
         # as nothing in it names another object.
