@@ -294,3 +294,24 @@ def test_a_lifecycle_sentence_in_the_terms_of_use_is_not_read() -> None:
         "purposes only.\n"
     )
     assert registered(text, "example.com").statuses == ()
+
+
+def test_several_epp_codes_in_one_value_are_read_one_by_one() -> None:
+    text = (
+        "Domain Name: example.com\nCreation Date: 2001-01-01\n"
+        "Domain Status: clientDeleteProhibited clientHold\n"
+    )
+    assert registered(text, "example.com").statuses == (
+        "client delete prohibited",
+        "client hold",
+    )
+
+
+def test_a_value_with_an_unknown_word_among_codes_stays_whole_and_unknown() -> None:
+    from checker.verdict import judge
+
+    text = "Domain Name: example.com\nCreation Date: 2001-01-01\nDomain Status: ok frobnicated\n"
+    result = registered(text, "example.com")
+    assert result.statuses == ("ok frobnicated",)
+    judged = judge("example.com", registration=result, now=utc(2026, 1, 1))
+    assert judged.risk.value == "unknown"

@@ -22,7 +22,7 @@ from importlib import resources
 
 import idna
 
-from checker.lifecycle import load_vocabulary
+from checker.lifecycle import Vocabulary, load_vocabulary
 from checker.lookup.whois_dates import Order, order_for, parse_whois_date
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
 
@@ -837,6 +837,18 @@ def _read_fields(
     return found
 
 
+def _split_codes(status: str, word: str, name: str, vocabulary: Vocabulary) -> list[str]:
+    """Several EPP codes written in one value with spaces between them
+    ('clientDeleteProhibited clientTransferProhibited') as one status each, when every
+    one is a known word; anything else stays whole (and unknown stays unknown)."""
+    tokens = word.split()
+    if len(tokens) < 2 or vocabulary.state(status, name) is not None:
+        return [status]
+    if not all(vocabulary.state(token, name) is not None for token in tokens):
+        return [status]
+    return [normalise_statuses(token)[0] for token in tokens if normalise_statuses(token)]
+
+
 _STATUS_DATE = re.compile(r"(?:\buntil\b|\btill\b|\()\s*(?P<date>[^()]{6,40}?)\s*\)?\s*$", re.I)
 
 
@@ -976,13 +988,15 @@ def _parse(
     notes: list[str] = []
     statuses: list[str] = []
     free_status = None
+    vocabulary = load_vocabulary()
     for raw_status in found.statuses:
         for status, word, aliased in _read_statuses(raw_status, profile.status_aliases):
             if status in profile.free_statuses:
                 free_status = raw_status
                 continue
-            if status not in statuses and len(statuses) < MAX_ITEMS:
-                statuses.append(status)
+            for one in _split_codes(status, word, name, vocabulary):
+                if one not in statuses and len(statuses) < MAX_ITEMS:
+                    statuses.append(one)
             note = f"registry status '{sanitise(word, 64)}' read as '{status}'"
             if aliased and note not in notes:
                 notes.append(note)
