@@ -325,6 +325,7 @@ class Grammar:
     not_found: tuple[str, ...]
     reserved: tuple[str, ...]
     lifecycle_phrases: Mapping[str, str]  # phrase -> the status word it states
+    lifecycle_pattern: re.Pattern[str]  # any of the phrases, longest first
     rate_limit_words: tuple[str, ...]
     rate_limit_strong: tuple[str, ...]
     disclaimer_markers: tuple[str, ...]
@@ -370,7 +371,12 @@ def grammar_from_json(data: object) -> Grammar:
         object_keys=frozenset(words("object_keys", "keys")),
         not_found=words("not_found", "phrases"),
         reserved=words("reserved", "phrases"),
-        lifecycle_phrases=_phrase_states(doc.get("lifecycle_phrases")),
+        lifecycle_phrases=(phrases := _phrase_states(doc.get("lifecycle_phrases"))),
+        lifecycle_pattern=re.compile(
+            "(?:"
+            + ("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) or "(?!)")
+            + r")(?![\w])"
+        ),
         rate_limit_words=words("rate_limit_words", "words"),
         rate_limit_strong=words("rate_limit_strong", "words"),
         disclaimer_markers=words("disclaimer_markers", "words"),
@@ -1084,11 +1090,12 @@ def _parse(
                 notes=(f"registry says: '{sanitise(reserved)}'",),
             )
     if evidence:
-        for phrase, word in grammar.lifecycle_phrases.items():
-            sentence = verdict.find(_phrase_pattern((phrase,)))
-            if sentence is not None and word not in statuses:
+        for match in grammar.lifecycle_pattern.finditer(verdict.text):
+            word = grammar.lifecycle_phrases[match[0]]  # the phrase as listed
+            if word not in statuses:
                 statuses.append(word)
-                notes.append(f"registry says: '{sanitise(sentence)}'")
+                line = verdict.raw[verdict.text.count("\n", 0, match.start())]
+                notes.append(f"registry says: '{sanitise(line)}'")
     if not echoes and dates["created"] and expires and (statuses or nameservers):
         # A full record that never names its subject (.tr): it answers the question asked,
         # as nothing in it names another object.
