@@ -1,12 +1,17 @@
 """Reading port-43 WHOIS answers: the server table and a pure, never-raising parser.
 
-WHOIS has no format: every registry writes its own text. The table
-(``checker/data/whois-servers.json``) says, per TLD, which server to ask, how to phrase
-the question, and which phrasings mean "not found" or "slow down". The parser turns an
-answer into a :class:`Registration` only on positive evidence: a recognised "not found"
-phrase, or the name echoed back together with a status, a date, a nameserver or a
-registrar. Anything else, and every rate-limit or refusal text, is a
-:class:`LookupFailure`, so an unreadable answer can never pass for a healthy domain.
+WHOIS has no format: every registry writes its own text. The server table
+(``checker/data/whois-servers.json``) says, per TLD, which server to ask and the phrasings
+that registry is known for; the grammar (``checker/data/whois-grammar.json``) says how to
+read any registry's answer: labels by kind and by keyword, contact sections, "not found"
+and "reserved" phrases, rate-limit words, disclaimer markers. Labels may carry a colon,
+dotted leaders, brackets, two languages or nothing, with the value on the next line;
+fields of contact and handle sections are not the domain's; verdict phrases are read
+outside the terms of use only; a rate limit is recognised by the answer's shape (no
+record, no verdict). The parser turns an answer into a :class:`Registration` only on
+positive evidence: a "not found" phrase, a registry saying it holds the name back, or the
+name echoed back together with a status, a date, a nameserver or a registrar. Anything
+else is a :class:`LookupFailure`, so an unreadable answer never passes for a healthy one.
 """
 
 from __future__ import annotations
@@ -454,9 +459,6 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> _Phrases:
 
 _BRACKET_LINE = re.compile(
     r"^\s*(?:[a-z0-9]{1,2}\.?\s+)?\[(?P<key>[^\]\n]{1,60})\](?::)?\s*(?P<value>.*)$"
-)
-_KEY_LINE = re.compile(
-    r"^[\s*>]*(?:\d{1,2}[a-z]?\.\s*)?(?P<key>[^\W\d_][^:\n]{0,80}?)\s*:(?!//)(?P<value>.*)$"
 )
 _LEADER_LINE = re.compile(
     r"^\s*(?P<key>[^\W\d_][^.:#\n]{0,60}?)\s*#?(?:\s?\.){3,}\s*(?P<value>[^\s.].*)$"
