@@ -79,6 +79,8 @@ class ReasonCode(str, enum.Enum):
     UNSUPPORTED_TLD = "unsupported-tld"
     REGISTRAR_UNAVAILABLE = "registrar-unavailable"
     OFFLINE = "offline"
+    UNRECOGNISED_STATUS = "unrecognised-status"
+    NO_EXPIRY_PUBLISHED = "no-expiry-published"
 
     @property
     def risk(self) -> Risk:
@@ -103,6 +105,8 @@ REASON_RISK: dict[ReasonCode, Risk] = {
     ReasonCode.UNSUPPORTED_TLD: Risk.UNKNOWN,
     ReasonCode.REGISTRAR_UNAVAILABLE: Risk.UNKNOWN,
     ReasonCode.OFFLINE: Risk.UNKNOWN,
+    ReasonCode.UNRECOGNISED_STATUS: Risk.UNKNOWN,
+    ReasonCode.NO_EXPIRY_PUBLISHED: Risk.NONE,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from checker.lifecycle import load_vocabulary
 from checker.model import (
     DnsInfo,
     DomainResult,
@@ -20,20 +21,6 @@ from checker.model import (
 )
 
 DEFAULT_EXPIRY_WINDOW_DAYS = 30
-
-_STATUS_REASONS: tuple[tuple[frozenset[str], ReasonCode], ...] = (
-    (frozenset({"pending delete", "pendingdelete"}), ReasonCode.PENDING_DELETE),
-    (
-        frozenset({"redemption period", "redemptionperiod", "pending restore", "pendingrestore"}),
-        ReasonCode.REDEMPTION,
-    ),
-    (frozenset({"auto renew period", "autorenewperiod"}), ReasonCode.AUTO_RENEW_GRACE),
-    (
-        frozenset({"client hold", "server hold", "clienthold", "serverhold"}),
-        ReasonCode.ON_HOLD,
-    ),
-    (frozenset({"inactive"}), ReasonCode.INACTIVE),
-)
 
 
 def _day(moment: datetime) -> str:
@@ -49,25 +36,47 @@ def worst_risk(reasons: Iterable[Reason]) -> Risk:
     return worst
 
 
-def _status_reasons(registration: Registration) -> list[Reason]:
-    reasons = []
-    statuses = {s.lower().strip() for s in registration.statuses}
-    for names, code in _STATUS_REASONS:
-        hit = sorted(statuses & names)
-        if hit:
-            reasons.append(
-                Reason(
-                    code,
-                    f"the registry reports status {', '.join(map(repr, hit))} ({registration.url})",
-                )
+def _status_reasons(domain: str, registration: Registration) -> list[Reason]:
+    """A reason for each at-risk lifecycle state the statuses show, and one naming the
+    words the lifecycle table does not hold (never read as healthy)."""
+    vocabulary = load_vocabulary()
+    by_code: dict[ReasonCode, list[str]] = {}
+    unrecognised: list[str] = []
+    for status in registration.statuses:
+        state = vocabulary.state(status, domain)
+        if state is None:
+            unrecognised.append(status)
+            continue
+        code = vocabulary.reason(state)
+        if code is not None:
+            by_code.setdefault(code, []).append(status)
+    reasons = [
+        Reason(
+            code,
+            f"the registry reports status {', '.join(map(repr, words))} ({registration.url})",
+        )
+        for code, words in by_code.items()
+    ]
+    if unrecognised:
+        reasons.append(
+            Reason(
+                ReasonCode.UNRECOGNISED_STATUS,
+                f"the registry reports status {', '.join(map(repr, unrecognised))}, which is "
+                f"not in the lifecycle table, so the state is not known ({registration.url})",
             )
+        )
     return reasons
 
 
 def _expiry_reasons(registration: Registration, now: datetime, window_days: int) -> list[Reason]:
     expires = registration.expires
     if expires is None:
-        return []
+        return [
+            Reason(
+                ReasonCode.NO_EXPIRY_PUBLISHED,
+                f"the registry's answer publishes no expiry date ({registration.url})",
+            )
+        ]
     if expires <= now:
         days = (now - expires).days
         return [
@@ -184,8 +193,10 @@ def judge(
     else:
         if registration.registrar_failure is not None:
             reasons.append(Reason(ReasonCode.REGISTRAR_UNAVAILABLE, registration.registrar_failure))
-        reasons.extend(_status_reasons(registration))
-        reasons.extend(_expiry_reasons(registration, now, expiry_window_days))
+        reasons.extend(_status_reasons(domain, registration))
+        if registration.expires is not None or registration.registrar_failure is None:
+            # Without the registrar's answer, "publishes no expiry" would not be true.
+            reasons.extend(_expiry_reasons(registration, now, expiry_window_days))
         reasons.extend(_reregistered(registration, last_used))
         dns_reasons = _dns_reasons(registration, dns)
         if any(r.code is ReasonCode.INACTIVE for r in reasons):

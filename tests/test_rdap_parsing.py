@@ -166,6 +166,64 @@ def test_hyphenated_statuses_are_recognised() -> None:
     assert answer.registration.statuses == ("pending delete",)
 
 
+@pytest.mark.parametrize(
+    "action", ["expiration", "Record expires", "EXPIRATION", "expiry", "expiration date"]
+)
+def test_every_event_action_that_denotes_expiry_is_read_as_the_expiry(action: str) -> None:
+    # .kg answers "Record expires" (issue 10); the lifecycle table lists the spellings
+    body = {
+        "objectClassName": "domain",
+        "ldhName": "x.kg",
+        "status": ["active"],
+        "events": [{"eventAction": action, "eventDate": "2030-01-01T00:00:00Z"}],
+    }
+    answer = _domain_answer(body, "x.kg", "u")
+    assert isinstance(answer, _Answer)
+    assert answer.registration.expires == datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_an_event_action_that_only_contains_expiry_words_is_not_the_expiry() -> None:
+    body = {
+        "objectClassName": "domain",
+        "ldhName": "x.test",
+        "status": ["active"],
+        "events": [
+            {"eventAction": "expiration notice sent", "eventDate": "2020-01-01T00:00:00Z"},
+            {"eventAction": "last update of RDAP database", "eventDate": "2026-01-01T00:00:00Z"},
+        ],
+    }
+    answer = _domain_answer(body, "x.test", "u")
+    assert isinstance(answer, _Answer)
+    assert answer.registration.expires is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("redemption", "redemption"),
+        ("pending_delete", "pending-delete"),
+        ("PENDING DELETE", "pending-delete"),
+        ("pendingDelete", "pending-delete"),
+        ("client hold", "on-hold"),
+        ("some registry word", "unrecognised-status"),
+    ],
+)
+def test_rdap_status_variants_reach_the_verdict(raw: str, reason: str) -> None:
+    from checker.verdict import judge
+
+    body = {
+        "objectClassName": "domain",
+        "ldhName": "x.test",
+        "status": [raw],
+        "events": [{"eventAction": "expiration", "eventDate": "2030-01-01T00:00:00Z"}],
+    }
+    answer = _domain_answer(body, "x.test", "u")
+    assert isinstance(answer, _Answer)
+    result = judge("x.test", registration=answer.registration, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert reason in [r.code.value for r in result.reasons]
+    assert result.risk.value != "none"
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
     lambda children: (

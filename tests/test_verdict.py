@@ -104,8 +104,11 @@ def test_expiring_within_the_window_is_medium_and_the_window_is_a_setting() -> N
     assert codes(registration=reg, expiry_window_days=10) == []
 
 
-def test_no_expiry_published_is_not_a_finding() -> None:
-    assert codes(registration=registered(expires=None), dns=HEALTHY_DNS) == []
+def test_no_expiry_published_is_said_but_is_not_a_finding() -> None:
+    result = judge("x.org", registration=registered(expires=None), dns=HEALTHY_DNS, now=NOW)
+    assert [r.code.value for r in result.reasons] == ["no-expiry-published"]
+    assert result.risk is Risk.NONE
+    assert "publishes no expiry date" in result.reasons[0].message
 
 
 def test_parked_and_undelegated_and_unroutable() -> None:

@@ -134,6 +134,7 @@ REAL_ANSWERS = [
             created=utc(1999, 12, 10),
             expires=utc(2014, 4, 21),
             updated=utc(2013, 4, 21, 1, 5, 35),
+            registrar="MarkMonitor International Limited",  # the Registrar section's name
             nameservers=("ns1.google.com", "ns4.google.com", "ns2.google.com", "ns3.google.com"),
         ),
     ),
@@ -146,6 +147,7 @@ REAL_ANSWERS = [
             created=utc(2010, 2, 8, 22, 30, 4),
             expires=utc(2011, 2, 8),
             updated=utc(2011, 2, 11, 15, 38, 31),
+            registrar="Seeweb S.r.l.",
             nameservers=("ns1.th.seeweb.it", "ns2.th.seeweb.it"),
         ),
     ),
@@ -307,7 +309,7 @@ THROTTLED = [
     (
         "weppos-whois_whois.srs.net.nz_response_throttled.txt",
         "jaycar.co.nz",
-        "rate-limited the query: 'query_status: 440 Request Denied'",
+        "rate-limited the query: '440 Request Denied'",  # the status field says it
         True,
     ),
     (
@@ -337,7 +339,7 @@ UNTRUSTWORTHY = [
     (
         "derived_com_status_available_other_name.txt",
         "u34jedzcq.com",
-        "answer is about 'someone-else.com'",
+        "answer is about 'SOMEONE-ELSE.COM'",
     ),
     ("derived_de_status_registered_no_echo.txt", "google.de", "unrecognised answer"),
     ("derived_it_status_available_with_created.txt", "u34jedzcq.it", "contradictory answer"),
@@ -353,7 +355,11 @@ UNTRUSTWORTHY = [
         "answer is about 'google.de'",
     ),
     # a real "not found" of .se is about the name it quotes
-    ("weppos-whois_whois.iis.se_se_status_available.txt", "other.se", "unrecognised answer"),
+    (
+        "weppos-whois_whois.iis.se_se_status_available.txt",
+        "other.se",
+        "answer is about 'u34jedzcq.se'",
+    ),
 ]
 
 

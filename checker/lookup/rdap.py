@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from checker.lifecycle import event_key, load_vocabulary
 from checker.lookup.bootstrap import Bootstrap
 from checker.lookup.http import (
     DEFAULT_MAX_BODY,
@@ -176,24 +177,32 @@ def _later(current: datetime | None, new: datetime) -> datetime:
     return new if current is None or new > current else current
 
 
+def _event_kind(action: str) -> str | None:
+    """What an RDAP event action records: expiry by the lifecycle table (``Record
+    expires`` at .kg), the other dates by RFC 9083's names."""
+    key = event_key(action)
+    vocabulary = load_vocabulary()
+    if key in vocabulary.expiry_events:
+        return "expiration"
+    if key in vocabulary.registrar_expiry_events:
+        return "registrar expiration"
+    return key if key in _DATE_EVENTS else None
+
+
+_DATE_EVENTS = frozenset({"registration", "last changed", "last update", "reregistration"})
+
+
 def _read_events(events: object) -> _Dates:
     dates = _Dates()
     registrar_expiry_unreadable: str | None = None
     for event in _items(events):
         if not isinstance(event, dict):
             continue
-        action = event.get("eventAction")
-        if not isinstance(action, str):
+        raw_action = event.get("eventAction")
+        if not isinstance(raw_action, str):
             continue
-        action = " ".join(action.lower().split())
-        if action not in (
-            "registration",
-            "expiration",
-            "registrar expiration",
-            "last changed",
-            "last update",
-            "reregistration",
-        ):
+        action = _event_kind(raw_action[:MAX_TEXT])
+        if action is None:
             continue
         raw = event.get("eventDate")
         moment = parse_rdap_date(raw)

@@ -101,9 +101,9 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
     ReasonCode.REGISTRY_RESERVED: Guidance(
         "DomainReservedByRegistry",
         "The registry holds the mail domain back: nobody holds it, and it may be released.",
-        "The registry answered that the name is not registered to anyone but reserved or "
-        "blocked by the registry. Registries release reserved names; whoever registers it "
-        "then receives the mail sent to these addresses, including password resets.",
+        "The registry answered that the name is not registered to anyone but reserved, blocked "
+        "or not open. Registries release reserved names; whoever registers it then receives "
+        "the mail sent to these addresses, including password resets.",
         "Replace the address with one at a domain you hold. " + _TAKE_BACK,
     ),
     ReasonCode.NO_MAIL_ROUTE: Guidance(
@@ -145,6 +145,24 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
         "--offline forbids network lookups and nothing was cached for the domain, so its state "
         "is unknown.",
         "Run domain-guard without --offline to check it.",
+    ),
+    ReasonCode.UNRECOGNISED_STATUS: Guidance(
+        "UnrecognisedStatus",
+        "The registry reports a status word domain-guard does not know.",
+        "The registry's answer carries a status that is not in domain-guard's lifecycle table "
+        "(checker/data/lifecycle.json), so it could mean anything from healthy to being "
+        "deleted; the message names the word.",
+        "Check the word in the registry's documentation and the domain by hand; report the "
+        "word so it can be added to the table.",
+    ),
+    ReasonCode.NO_EXPIRY_PUBLISHED: Guidance(
+        "NoExpiryPublished",
+        "The registry publishes no expiry date for the domain.",
+        "The registration was read and shows no risk, but the registry's answer has no expiry "
+        "date, so an approaching expiry cannot be seen in advance; the lapse will show once "
+        "the registry changes the status.",
+        "Nothing to do now. Keep the domain on automatic renewal, and check its expiry at the "
+        "registrar.",
     ),
 }
 

@@ -66,16 +66,27 @@ def _header(report: Report, found: list[Finding]) -> list[str]:
         if (n := sum(1 for f in found if f.result.risk is risk))
     )
     healthy = len(report.domains) - len(found)
+    undated = sum(
+        1
+        for d in report.domains
+        if d.risk is Risk.NONE and any(r.code is ReasonCode.NO_EXPIRY_PUBLISHED for r in d.reasons)
+    )
+    if undated:
+        # "checked, far from expiry" is not "this registry publishes no expiry"
+        healthy_text = f"{healthy} healthy ({undated} whose registry publishes no expiry date)"
+    else:
+        healthy_text = f"{healthy} healthy"
     lines = ["## domain-guard", ""]
     if found:
         lines.append(
-            f"**{len(found)} domain(s) need attention** ({counts}); {healthy} healthy. "
+            f"**{len(found)} domain(s) need attention** ({counts}); {healthy_text}. "
             f"Scanned {report.files_scanned} file(s), {len(report.contacts)} address(es)."
         )
     else:
         lines.append(
             f"No domain at risk: {healthy} domain(s) checked, {report.files_scanned} file(s) "
             f"scanned, {len(report.contacts)} address(es)."
+            + (f" {undated} of them: the registry publishes no expiry date." if undated else "")
         )
     lines.append("")
     return lines

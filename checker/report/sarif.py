@@ -2,10 +2,11 @@
 
 * One rule per reason code, with help text and a ``security-severity`` (critical 9.5,
   high 8.0, medium 5.5, low 3.0). The ``unknown`` codes (``lookup-failed``,
-  ``unsupported-tld``, ``registrar-unavailable``, ``offline``) are level ``note`` with no
-  ``security-severity``: a score would file "we could not tell" as a rated vulnerability,
-  and any value would be invented; GitHub then lists them as plain notes, and
-  ``--fail-on-unknown`` decides whether they fail a run.
+  ``unsupported-tld``, ``registrar-unavailable``, ``offline``, ``unrecognised-status``) and
+  ``no-expiry-published`` (risk ``none``) are level ``note`` with no ``security-severity``: a
+  score would file "we could not tell" as a rated vulnerability, and any value would be
+  invented; GitHub then lists them as plain notes, and ``--fail-on-unknown`` decides
+  whether they fail a run.
 * One result per at-risk domain per address per file, located at the address's line (an
   address written on several lines of one file is one result with a location for each).
   Addresses read from a wheel or sdist point at the archive, line 1, and name the member.
@@ -241,6 +242,12 @@ def to_sarif(report: Report, *, max_results: int = MAX_RESULTS) -> dict[str, Any
         "resultsIncluded": len(results),
         "truncated": total > len(results),
         "unlocatedFindings": unlocated,
+        # healthy domains are not results; say how many were judged without an expiry date
+        "noExpiryPublished": sorted(
+            d.domain
+            for d in report.domains
+            if any(r.code is ReasonCode.NO_EXPIRY_PUBLISHED for r in d.reasons)
+        )[:MAX_RESULTS],
     }
     if total > len(results):
         run_properties["truncationNote"] = (

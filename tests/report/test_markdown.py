@@ -178,3 +178,11 @@ def test_findings_are_listed_worst_first_with_bold_high_risks() -> None:
     rows = [line for line in document.splitlines() if line.startswith("| ") and "`" in line]
     assert [row.split(" | ")[0] for row in rows] == ["| **high**", "| unknown", "| low"]
     assert Risk.HIGH.value in rows[0]
+
+
+def test_a_healthy_domain_whose_registry_publishes_no_expiry_is_counted_apart() -> None:
+    undated = result("undated.ch", Reason(ReasonCode.NO_EXPIRY_PUBLISHED, "no expiry"))
+    dated = result("dated.org", expires=NOW + timedelta(days=400))
+    text = markdown.render(make_report([], [undated, dated]))
+    assert "2 domain(s) checked" in text
+    assert "1 of them: the registry publishes no expiry date" in text

@@ -129,7 +129,7 @@ def test_rules_cover_every_reason_code_with_help_and_severity(
         assert rule["shortDescription"]["text"] == help_.title
         assert help_.action in rule["help"]["text"]
         assert help_.action in rule["help"]["markdown"]
-        if code.risk is Risk.UNKNOWN:
+        if code.risk in (Risk.UNKNOWN, Risk.NONE):  # none: no-expiry-published
             assert rule["defaultConfiguration"]["level"] == "note"
             assert "security-severity" not in rule["properties"]
         else:
@@ -291,3 +291,10 @@ def test_one_address_on_one_line_in_two_roles_is_one_location() -> None:
     (item,) = _run(_render(make_report(contacts, domains)))["results"]
     assert len(item["locations"]) == 1
     assert item["properties"]["roles"] == ["author", "maintainer"]
+
+
+def test_healthy_domains_without_a_published_expiry_are_named_in_the_run() -> None:
+    undated = result("undated.ch", Reason(ReasonCode.NO_EXPIRY_PUBLISHED, "no expiry"))
+    run = _run(_render(make_report([], [undated, result("dated.org")])))
+    assert run["results"] == []
+    assert run["properties"]["domain-guard"]["noExpiryPublished"] == ["undated.ch"]
