@@ -4,12 +4,18 @@ Three runs: cold (every domain asked once), warm (the cache answers: no request 
 and throttled (each registry refuses more than 4 concurrent requests with 429,
 Retry-After 1). A sequential loop, which is what peer tools do, is timed on a sample and
 extrapolated (pass --full-baseline to time all 400).
+
+The cold run is compared with the bound the per-registry cap implies: 100 requests per
+registry, at most ``PER_REGISTRY_CAP`` at once, 100 ms each, is 1.25 s however fast the
+client is. The lookup stack is imported before the clock starts (start-up is measured by
+``bench_startup.py``). ``--repeat N`` prints the median of N cold/warm runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +35,9 @@ TLDS = ("com", "org", "net", "dev")
 PER_REGISTRY = 100
 LATENCY = 0.100
 TARGET_SECONDS = 5.0
+PER_REGISTRY_CAP = 8  # HostLimiter's default per-host cap
+BOUND = PER_REGISTRY / PER_REGISTRY_CAP * LATENCY
+BOUND_RATIO_TARGET = 1.2
 
 
 def build(server: RdapServer, *, max_concurrency: int | None) -> dict[str, list[str]]:
@@ -64,34 +73,47 @@ def run(domains: dict[str, list[str]], settings: LookupSettings) -> tuple[float,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--full-baseline", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="cold/warm runs; medians printed")
     args = parser.parse_args()
+    # The lookup stack, imported before any clock starts.
+    from checker.lookup import bootstrap, dns, http, rdap, service, whois  # noqa: F401
+
     failures = []
     with tempfile.TemporaryDirectory() as tmp, RdapServer() as server:
         domains = build(server, max_concurrency=None)
         bootstrap = server.write_bootstrap(Path(tmp) / "bootstrap.json")
-        settings = LookupSettings(
-            rdap_bootstrap=str(bootstrap), dns=False, cache_dir=Path(tmp) / "cache"
-        )
         urls = [r.url_for(n) for r in server.registries for n in domains if n.endswith(r.tlds[0])]
         sample = urls if args.full_baseline else urls[::10]
         baseline = asyncio.run(sequential(sample)) * len(urls) / len(sample)
-        server_requests_before = server.requests
-        cold, risks = run(domains, settings)
-        cold_requests = server.requests - server_requests_before
-        warm_before = server.requests
-        warm, warm_risks = run(domains, settings)
-        warm_requests = server.requests - warm_before
+        colds, warms, risks, warm_risks = [], [], [], []
+        cold_requests = warm_requests = 0
+        for attempt in range(max(1, args.repeat)):
+            settings = LookupSettings(
+                rdap_bootstrap=str(bootstrap), dns=False, cache_dir=Path(tmp) / f"cache{attempt}"
+            )
+            before = server.requests
+            cold, cold_risks = run(domains, settings)
+            cold_requests = max(cold_requests, server.requests - before)
+            before = server.requests
+            warm, again = run(domains, settings)
+            warm_requests = max(warm_requests, server.requests - before)
+            colds.append(cold)
+            warms.append(warm)
+            risks += cold_risks
+            warm_risks += again
+        cold, warm = statistics.median(colds), statistics.median(warms)
         print(
             f"sequential loop (what peers do): {baseline:.1f} s for {len(urls)} lookups"
             f"{'' if args.full_baseline else ' (extrapolated from 40)'}"
         )
         print(
-            f"domain-guard cold: {cold:.2f} s, {cold_requests} requests, "
-            f"{sum(r is Risk.NONE for r in risks)}/{len(risks)} answered "
-            f"(target <= {TARGET_SECONDS} s, 400 requests)"
+            f"domain-guard cold: {cold:.2f} s (median of {len(colds)}), {cold_requests} requests, "
+            f"{sum(r is Risk.NONE for r in risks)}/{len(risks)} answered; "
+            f"{cold / BOUND:.2f} x the {BOUND:.2f} s bound of {PER_REGISTRY_CAP} per registry "
+            f"(target <= {BOUND_RATIO_TARGET} x, 400 requests)"
         )
-        print(f"domain-guard warm: {warm:.2f} s, {warm_requests} requests (target 0)")
-        if cold > TARGET_SECONDS or cold_requests != 400 or warm_requests != 0:
+        print(f"domain-guard warm: {warm:.3f} s, {warm_requests} requests (target 0)")
+        if cold > BOUND * BOUND_RATIO_TARGET or cold_requests != 400 or warm_requests != 0:
             failures.append("cold/warm")
         if not all(r is Risk.NONE for r in risks + warm_risks):
             failures.append("answers")

@@ -297,8 +297,14 @@ class LookupArgs:
     expiry_window: int | None = None
     shard: Shard | None = None
 
-    def settings(self, expiry_window: int, *, offline: bool | None = None) -> LookupSettings:
-        """The lookup settings, with the merged expiry window; usage errors exit."""
+    def settings(
+        self,
+        expiry_window: int,
+        *,
+        offline: bool | None = None,
+        registries: Sequence[tuple[str, int]] = (),
+    ) -> LookupSettings:
+        """The lookup settings, with the merged window and registry caps; usage errors exit."""
         resolver = None
         servers: dict[str, tuple[str, int]] = {}
         try:
@@ -325,6 +331,7 @@ class LookupArgs:
             whois_servers=servers,
             cache_dir=self.cache_dir,
             cache=not self.no_cache,
+            registry_concurrency=dict(registries),
         )
 
 
@@ -446,7 +453,7 @@ def scan(
     from checker.scan import scan_paths
 
     options = _configure(run, lookup.expiry_window, exclude)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     part = lookup.shard
     roots = paths or ([] if metadata_dump else [Path(".")])
     classifier = DomainClassifier(extra_providers=options.providers)
@@ -483,7 +490,7 @@ def domain(
     from checker.domains import DomainClassifier
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     classifier = DomainClassifier(extra_providers=options.providers)
     part = lookup.shard
     contacts, errors = contacts_from_arguments(names, classifier)
@@ -540,7 +547,7 @@ def deps(
     from checker.sources.requirements import collect
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     if not (specs or requirement or lockfile):
         _usage_error("deps needs package names, -r FILE or --lockfile FILE")
     wanted = collect(specs or [], requirement or [], lockfile or [], pypi_url=pypi_url)
@@ -586,7 +593,7 @@ def env(
     )
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     try:
         directories = current_path() if python is None else interpreter_path(python)
     except EnvironmentNotFound as exc:
@@ -634,7 +641,11 @@ def action(
     )
     window = inputs.expiry_window if inputs.expiry_window is not None else lookup.expiry_window
     options = _configure(run, window, None)
-    settings = lookup.settings(options.expiry_window, offline=inputs.offline or lookup.offline)
+    settings = lookup.settings(
+        options.expiry_window,
+        registries=options.registry_concurrency,
+        offline=inputs.offline or lookup.offline,
+    )
     paths = [Path(p) for p in inputs.paths]
     classifier = DomainClassifier(extra_providers=options.providers)
     result = scan_paths(paths, exclude=options.exclude, classifier=classifier, base=root)
@@ -870,7 +881,7 @@ def org(
     from checker.settings import threshold
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     if not valid_login(login):
         _usage_error(f"not a GitHub organisation or user name: {login!r}")
     _check_issue_options(open_issues, issue_repo, issue_label)

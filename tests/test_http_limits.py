@@ -331,3 +331,61 @@ def test_100_concurrent_lookups_against_a_host_refusing_more_than_4_all_resolve(
     assert throttled <= 10
     assert requests == 100 + throttled
     assert limiter.limit(registry.host) <= 4
+
+
+# --- waking at scale -------------------------------------------------------------------
+
+
+def test_a_freed_slot_wakes_one_waiter_not_every_waiter_of_the_host() -> None:
+    async def run() -> tuple[int, int]:
+        limiter = HostLimiter(per_host=1)
+        done = 0
+
+        async def one() -> None:
+            nonlocal done
+            async with limiter.slot("one.test"):
+                await asyncio.sleep(0)
+                done += 1
+
+        await asyncio.gather(*(one() for _ in range(300)))
+        return done, limiter.wakeups
+
+    done, wakeups = asyncio.run(run())
+    assert done == 300
+    # Waking all waiters per release would resume ~300 * 300 / 2 of them.
+    assert wakeups <= 300
+
+
+def test_a_waiter_cancelled_after_its_wake_up_passes_the_slot_on() -> None:
+    async def run() -> bool:
+        limiter = HostLimiter(per_host=1)
+        held = limiter.slot("h.test")
+        await held.__aenter__()
+        doomed = asyncio.ensure_future(_hold(limiter, "h.test"))
+        survivor = asyncio.ensure_future(_hold(limiter, "h.test"))
+        await asyncio.sleep(0)  # both wait, `doomed` first
+        await held.__aexit__(None, None, None)  # wakes `doomed` only ...
+        doomed.cancel()  # ... which is cancelled before it could take the slot
+        await asyncio.wait({survivor}, timeout=2)
+        return survivor.done() and not survivor.cancelled()
+
+    assert asyncio.run(run())
+
+
+def test_a_host_never_has_more_requests_in_flight_than_its_configured_cap() -> None:
+    async def run() -> dict[str, int]:
+        limiter = HostLimiter(total=64, per_host=6, host_caps={"Capped.test": 2})
+        active: dict[str, int] = {"capped.test": 0, "other.test": 0}
+        peak = dict(active)
+
+        async def one(host: str) -> None:
+            async with limiter.slot(host):
+                active[host] += 1
+                peak[host] = max(peak[host], active[host])
+                await asyncio.sleep(0.005)
+                active[host] -= 1
+
+        await asyncio.gather(*(one(h) for h in active for _ in range(30)))
+        return peak
+
+    assert asyncio.run(run()) == {"capped.test": 2, "other.test": 6}
