@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar, cast
 
 import typer
 
@@ -252,9 +252,14 @@ def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResu
     """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
     if not paths:
         return None
+    import gc
+
     from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
 
     dump = read_metadata_dumps(paths, classifier)
+    # What the dump left is kept to the end of the run: the collector need not walk its
+    # million objects again on every full pass while verdicts and the report are made.
+    gc.freeze()
     _say(
         f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
         f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
@@ -406,6 +411,19 @@ def _write(text: str, output: Path | None) -> None:
         return
     try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _usage_error(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def _stream(write: Callable[[Report, TextIO], None], report: Report, output: Path | None) -> None:
+    """Write a report format that streams, to ``output`` or stdout."""
+    if output is None:
+        write(report, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        with output.open("w", encoding="utf-8") as stream:
+            write(report, stream)
     except OSError as exc:
         _usage_error(f"cannot write {output}: {exc.strerror or exc}")
 
@@ -1077,7 +1095,11 @@ def _assess(
 
 def _emit(report: Report, run: RunArgs) -> None:
     output_format, output = run.output_format, run.output
-    if output_format is not OutputFormat.TEXT:
+    if output_format is OutputFormat.JSON:
+        from checker.report import json as json_report
+
+        _stream(json_report.write, report, output)
+    elif output_format is not OutputFormat.TEXT:
         from importlib import import_module
 
         module = import_module(f"checker.report.{output_format.value}")
