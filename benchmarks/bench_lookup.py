@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +42,7 @@ TARGET_SECONDS = 5.0
 PER_REGISTRY_CAP = 8  # HostLimiter's default per-host cap
 BOUND = PER_REGISTRY / PER_REGISTRY_CAP * LATENCY
 BOUND_RATIO_TARGET = 1.2
+WARM_RATIO_TARGET = 1.3
 
 
 def build(server: RdapServer, *, max_concurrency: int | None) -> dict[str, list[str]]:
@@ -68,6 +73,18 @@ def run(domains: dict[str, list[str]], settings: LookupSettings) -> tuple[float,
         domains, settings, now=datetime.now(timezone.utc), progress=False
     )
     return time.perf_counter() - start, [r.risk for r in results]
+
+
+def cli_cpu(arguments: list[str], runs: int = 5) -> float:
+    """Median CPU seconds of a whole ``domain-guard`` process (start-up included)."""
+    exe = shutil.which("domain-guard") or "domain-guard"
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([exe, *arguments], check=False, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times)
 
 
 def main() -> int:
@@ -115,6 +132,19 @@ def main() -> int:
         print(f"domain-guard warm: {warm:.3f} s, {warm_requests} requests (target 0)")
         if cold > BOUND * BOUND_RATIO_TARGET or cold_requests != 400 or warm_requests != 0:
             failures.append("cold/warm")
+        common = ["domain", *domains, "--rdap-bootstrap", str(bootstrap), "--no-dns",
+                  "--cache-dir", str(Path(tmp) / "cache0"), "-f", "json", "-o", os.devnull,
+                  "--fail-on", "never"]  # fmt: skip
+        before = server.requests
+        warm_cpu = cli_cpu(common)
+        offline_cpu = cli_cpu([*common, "--offline"])
+        print(
+            f"whole CLI, 400 domains from the cache: {warm_cpu:.2f} s CPU against "
+            f"{offline_cpu:.2f} s with --offline ({warm_cpu / offline_cpu:.2f} x, target <= "
+            f"{WARM_RATIO_TARGET} x; median of 5), {server.requests - before} requests"
+        )
+        if warm_cpu > offline_cpu * WARM_RATIO_TARGET or server.requests != before:
+            failures.append("warm CLI")
         if not all(r is Risk.NONE for r in risks + warm_risks):
             failures.append("answers")
     with tempfile.TemporaryDirectory() as tmp, RdapServer() as server:
