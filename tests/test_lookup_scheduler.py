@@ -14,24 +14,26 @@ from checker.lookup.cache import Cache
 from checker.lookup.run import assess_domains, run_assessment
 from checker.model import DomainResult, Risk
 from checker.settings import LookupSettings
-from tests.servers.rdap import RdapServer, synthetic_domain
+from tests.servers.rdap import FakeRegistry, RdapServer, synthetic_domain
 
 NOW = datetime.now(timezone.utc)
 
 
-def _names(registry_tld: str, count: int, prefix: str = "m") -> list[str]:
-    return [f"{prefix}{i}.{registry_tld}" for i in range(count)]
+def _registry(
+    server: RdapServer, tld: str, count: int, *, latency: float = 0.0
+) -> tuple[FakeRegistry, list[str]]:
+    """A registry for ``tld`` that knows ``count`` registered names (returned)."""
+    registry = server.add_registry(tld, [tld], latency=latency)
+    names = [f"m{i}.{tld}" for i in range(count)]
+    for name in names:
+        registry.add(name, synthetic_domain(name))
+    return registry, names
 
 
 def test_5000_domains_on_loopback_get_no_false_unknown_and_few_tasks(tmp_path: Path) -> None:
     tlds = ("com", "org", "net", "dev")
     with RdapServer() as server:
-        domains: dict[str, list[str]] = {}
-        for tld in tlds:
-            registry = server.add_registry(tld, [tld])
-            for name in _names(tld, 1250):
-                registry.add(name, synthetic_domain(name))
-                domains[name] = [name]
+        domains = {n: [n] for tld in tlds for n in _registry(server, tld, 1250)[1]}
         bootstrap = server.write_bootstrap(tmp_path / "dns.json")
         # A short timeout: a lookup kept waiting by the engine itself would run out of it.
         settings = LookupSettings(rdap_bootstrap=str(bootstrap), dns=False, timeout=5.0)
@@ -64,12 +66,8 @@ def test_5000_domains_on_loopback_get_no_false_unknown_and_few_tasks(tmp_path: P
 
 def test_a_slow_registry_listed_first_does_not_hold_back_the_others(tmp_path: Path) -> None:
     with RdapServer() as server:
-        slow = server.add_registry("slow", ["org"], latency=0.1)
-        fast = server.add_registry("fast", ["com"])
-        slow_names, fast_names = _names("org", 12), _names("com", 12)
-        for registry, names in ((slow, slow_names), (fast, fast_names)):
-            for name in names:
-                registry.add(name, synthetic_domain(name))
+        slow, slow_names = _registry(server, "org", 12, latency=0.1)
+        _, fast_names = _registry(server, "com", 12)
         bootstrap = server.write_bootstrap(tmp_path / "dns.json")
         settings = LookupSettings(
             rdap_bootstrap=str(bootstrap),
@@ -96,10 +94,7 @@ def test_a_slow_registry_listed_first_does_not_hold_back_the_others(tmp_path: Pa
 
 def test_a_timeout_counts_from_the_request_not_from_the_queue(tmp_path: Path) -> None:
     with RdapServer() as server:
-        registry = server.add_registry("one-at-a-time", ["org"], latency=0.15)
-        names = _names("org", 6)
-        for name in names:
-            registry.add(name, synthetic_domain(name))
+        registry, names = _registry(server, "org", 6, latency=0.15)
         bootstrap = server.write_bootstrap(tmp_path / "dns.json")
         settings = LookupSettings(
             rdap_bootstrap=str(bootstrap),

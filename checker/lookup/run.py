@@ -92,22 +92,6 @@ def cached_assessment(
     return hits, misses
 
 
-def offline_assessment(
-    domains: Mapping[str, Sequence[str]],
-    cache: Cache,
-    *,
-    now: datetime,
-    window_days: int,
-    last_used: Mapping[str, datetime] | None = None,
-    dns: bool = True,
-) -> list[DomainResult]:
-    """Verdicts from cached evidence only; anything not cached is ``unknown`` (offline)."""
-    hits, _ = cached_assessment(
-        domains, cache, now=now, window_days=window_days, last_used=last_used, dns=dns
-    )
-    return [hits.get(name) or _not_asked(name, now) for name in domains]
-
-
 def _not_asked(domain: str, now: datetime) -> DomainResult:
     failure = LookupFailure(
         ReasonCode.OFFLINE, "offline mode: the registry was not asked about this domain"
