@@ -245,13 +245,14 @@ class Assessor:
             route, name = running.pop(task)
             active[route] -= 1
             left -= 1
+            if stopped:
+                return  # cancelled at the deadline: judged below
             if task.cancelled():
-                return
-            error = task.exception()
-            results[name] = (
-                task.result() if error is None
-                else self._failed(name, f"lookup crashed: {type(error).__name__}")
-            )  # fmt: skip
+                results[name] = self._failed(name, "lookup cancelled")
+            elif (error := task.exception()) is not None:
+                results[name] = self._failed(name, f"lookup crashed: {type(error).__name__}")
+            else:
+                results[name] = task.result()
             offer(route)
             start()
             if left == 0 and not finished.done():
