@@ -389,3 +389,25 @@ def test_a_host_never_has_more_requests_in_flight_than_its_configured_cap() -> N
         return peak
 
     assert asyncio.run(run()) == {"capped.test": 2, "other.test": 6}
+
+
+def test_idle_connections_to_many_hosts_do_not_pile_up() -> None:
+    from checker.lookup.http import MAX_POOLS
+
+    with RdapServer() as server:
+        registries = [server.add_registry(f"registrar-{i}") for i in range(MAX_POOLS + 8)]
+        for registry in registries:
+            registry.add("x.test", synthetic_domain("x.test"))
+
+        async def run() -> tuple[list[int], int]:
+            async with make_client() as client:
+                statuses = []
+                for registry in registries:  # one request each, as registrar follow-ups go
+                    result = await fetch(client, registry.url_for("x.test"), limiter=HostLimiter())
+                    statuses.append(result.status if isinstance(result, FetchResult) else 0)
+                await asyncio.sleep(0.3)  # the server notices the closed connections
+                return statuses, len(server._handlers)
+
+        statuses, still_open = asyncio.run(run())
+    assert statuses == [200] * len(registries)
+    assert still_open <= MAX_POOLS

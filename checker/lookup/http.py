@@ -15,7 +15,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -446,25 +446,54 @@ def make_client(*, verify: ssl.SSLContext | bool = True, per_origin: int = 64) -
     )
 
 
+#: Connection pools kept open at once; the least recently used idle one is closed past it
+#: (registrar follow-ups reach many hosts once each: their idle sockets must not pile up).
+MAX_POOLS = 32
+
+
 class _PerOriginTransport(httpx.AsyncBaseTransport):
     """One connection pool per origin, created on first use; one TLS context for all."""
 
     def __init__(self, verify: ssl.SSLContext | bool, per_origin: int) -> None:
         self._verify = verify
         self._per_origin = per_origin
-        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+        self._pools: OrderedDict[_Origin, httpx.AsyncHTTPTransport] = OrderedDict()
+        self._active: dict[_Origin, int] = {}  # responses not yet closed, per pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
+            await self._make_room()
             limits = httpx.Limits(
                 max_connections=self._per_origin, max_keepalive_connections=self._per_origin
             )
             pool = httpx.AsyncHTTPTransport(verify=self._context(url.scheme), limits=limits)
             self._pools[key] = pool
-        return await pool.handle_async_request(request)
+        self._pools.move_to_end(key)
+        self._active[key] = self._active.get(key, 0) + 1
+        try:
+            response = await pool.handle_async_request(request)
+        except BaseException:
+            self._done(key)
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Tracked(response.stream, lambda: self._done(key))
+        return response
+
+    def _done(self, key: _Origin) -> None:
+        self._active[key] -= 1
+
+    async def _make_room(self) -> None:
+        if len(self._pools) < MAX_POOLS:
+            return
+        for key in self._pools:  # least recently used first
+            if not self._active.get(key):
+                pool = self._pools.pop(key)
+                self._active.pop(key, None)
+                await pool.aclose()
+                return
 
     def _context(self, scheme: str) -> ssl.SSLContext:
         if scheme != "https":
@@ -475,9 +504,32 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
         return self._verify
 
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
+        pools, self._pools = list(self._pools.values()), OrderedDict()
         for pool in pools:
             await pool.aclose()
+
+
+_Origin = tuple[bytes, bytes, int | None]
+
+
+class _Tracked(httpx.AsyncByteStream):
+    """A response body that says when it is closed (its connection is free again)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, closed: Callable[[], None]) -> None:
+        self._stream = stream
+        self._closed: Callable[[], None] | None = closed
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            closed, self._closed = self._closed, None  # once, however often closed
+            if closed is not None:
+                closed()
 
 
 def _no_sniffio() -> None:
