@@ -259,6 +259,8 @@ def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResu
     dump = read_metadata_dumps(paths, classifier)
     # What the dump left is kept to the end of the run: the collector need not walk its
     # million objects again on every full pass while verdicts and the report are made.
+    # One collection first (the read ran without one): garbage is not frozen with them.
+    gc.collect()
     gc.freeze()
     _say(
         f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
