@@ -196,14 +196,8 @@ class Assessor:
         self.stats.domains = len(domains)
         results: dict[str, DomainResult] = {}
         queues: dict[str, deque[str]] = {}
-        for name, mail in domains.items():
-            hit = self.cached_result(name, mail)
-            if hit is None:
-                queues.setdefault(self.route(name), deque()).append(name)
-            else:
-                results[name] = hit
-                if self._on_done is not None:
-                    self._on_done(hit)
+        for name in domains:
+            queues.setdefault(self.route(name), deque()).append(name)
         if queues:
             await self._schedule(domains, queues, results)
         return [results[name] for name in domains]
