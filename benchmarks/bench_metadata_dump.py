@@ -12,8 +12,9 @@ What is timed is the extraction (``checker.sources.metadata_dump.read_metadata_d
 in a fresh subprocess so that its peak RSS (``resource.getrusage``) is the reader's own,
 interpreter and imports included. Both wall and CPU time are printed: on a shared machine
 the wall clock also counts the time spent waiting for a core, so compare CPU time there.
-``--repeat N`` runs the measurement N times and prints the median. ``--cli`` also times
-the whole ``domain-guard scan --metadata-dump FILE --offline --no-cache -f json`` run.
+``--repeat N`` runs each measurement N times and prints the median. ``--cli`` also times
+the whole ``domain-guard scan --metadata-dump FILE --offline --no-cache -f json`` run
+(target: under 20 s of CPU and 300 MB).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PEOPLE = 200_000
 PACKAGES = 150_000
 TARGET_SECONDS = 30.0
 TARGET_RSS_MB = 300.0
+TARGET_CLI_CPU = 20.0  # the whole scan command, extraction to the JSON report written
 SEED = 20261121
 VERSION = 2  # of the generator: a new version writes a new file
 
@@ -195,9 +197,12 @@ def main() -> int:
     )
     ok = figures["seconds"] < TARGET_SECONDS and figures["peak_mb"] < TARGET_RSS_MB
     if args.cli:
-        seconds, cpu, peak = measure_cli(path)
-        print(f"scan --metadata-dump --offline -f json: {seconds:.1f} s wall, {cpu:.1f} s CPU, "
-              f"peak RSS {peak:.0f} MB")  # fmt: skip
+        cli_runs = [measure_cli(path) for _ in range(max(1, args.repeat))]
+        seconds, cpu, peak = (statistics.median(run[i] for run in cli_runs) for i in range(3))
+        print(f"scan --metadata-dump --offline -f json: {seconds:.1f} s wall, {cpu:.1f} s CPU "
+              f"(target < {TARGET_CLI_CPU:.0f} s), peak RSS {peak:.0f} MB "
+              f"(target < {TARGET_RSS_MB:.0f} MB); median of {len(cli_runs)}")  # fmt: skip
+        ok = ok and cpu < TARGET_CLI_CPU and peak < TARGET_RSS_MB
     return 0 if ok else 1
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar, cast
 
 import typer
 
@@ -399,9 +399,16 @@ def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResu
     """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
     if not paths:
         return None
+    import gc
+
     from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
 
     dump = read_metadata_dumps(paths, classifier)
+    # What the dump left is kept to the end of the run: the collector need not walk its
+    # million objects again on every full pass while verdicts and the report are made.
+    # One collection first (the read ran without one): garbage is not frozen with them.
+    gc.collect()
+    gc.freeze()
     _info(
         f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
         f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
@@ -444,8 +451,14 @@ class LookupArgs:
     expiry_window: int | None = None
     shard: Shard | None = None
 
-    def settings(self, expiry_window: int, *, offline: bool | None = None) -> LookupSettings:
-        """The lookup settings, with the merged expiry window; usage errors exit."""
+    def settings(
+        self,
+        expiry_window: int,
+        *,
+        offline: bool | None = None,
+        registries: Sequence[tuple[str, int]] = (),
+    ) -> LookupSettings:
+        """The lookup settings, with the merged window and registry caps; usage errors exit."""
         resolver = None
         servers: dict[str, tuple[str, int]] = {}
         try:
@@ -472,6 +485,7 @@ class LookupArgs:
             whois_servers=servers,
             cache_dir=self.cache_dir,
             cache=not self.no_cache,
+            registry_concurrency=dict(registries),
         )
 
 
@@ -550,6 +564,19 @@ def _write(text: str, output: Path | None) -> None:
         _usage_error(f"cannot write {output}: {exc.strerror or exc}")
 
 
+def _stream(write: Callable[[Report, TextIO], None], report: Report, output: Path | None) -> None:
+    """Write a report format that streams, to ``output`` or stdout."""
+    if output is None:
+        write(report, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        with output.open("w", encoding="utf-8") as stream:
+            write(report, stream)
+    except OSError as exc:
+        _usage_error(f"cannot write {output}: {exc.strerror or exc}")
+
+
 def _usage_error(message: str) -> NoReturn:
     _say(f"error: {message}")
     raise typer.Exit(EXIT_USAGE)
@@ -612,7 +639,7 @@ def scan(
     from checker.scan import force_excluded, scan_paths
 
     options = _configure(run, lookup.expiry_window, exclude)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     part = lookup.shard
     roots = paths or ([] if metadata_dump else [Path(".")])
     if force_exclude and paths:
@@ -663,7 +690,7 @@ def domain(
     from checker.domains import DomainClassifier
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     classifier = DomainClassifier(extra_providers=options.providers)
     part = lookup.shard
     contacts, errors = contacts_from_arguments(names, classifier)
@@ -728,7 +755,7 @@ def deps(
     from checker.sources.requirements import collect
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     if not (specs or requirement or lockfile):
         _usage_error("deps needs package names, -r FILE or --lockfile FILE")
     wanted = collect(specs or [], requirement or [], lockfile or [], pypi_url=pypi_url)
@@ -777,7 +804,7 @@ def env(
     )
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     try:
         directories = current_path() if python is None else interpreter_path(python)
     except EnvironmentNotFound as exc:
@@ -837,7 +864,11 @@ def action(
     )
     window = inputs.expiry_window if inputs.expiry_window is not None else lookup.expiry_window
     options = _configure(run, window, None)
-    settings = lookup.settings(options.expiry_window, offline=inputs.offline or lookup.offline)
+    settings = lookup.settings(
+        options.expiry_window,
+        registries=options.registry_concurrency,
+        offline=inputs.offline or lookup.offline,
+    )
     paths = [Path(p) for p in inputs.paths]
     classifier = DomainClassifier(extra_providers=options.providers)
     exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
@@ -1103,7 +1134,7 @@ def org(
     from checker.settings import threshold
 
     options = _configure(run, lookup.expiry_window, None)
-    settings = lookup.settings(options.expiry_window)
+    settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
     if not valid_login(login):
         _usage_error(f"not a GitHub organisation or user name: {login!r}")
     _check_issue_options(open_issues, issue_repo, issue_label)
@@ -1331,7 +1362,11 @@ def _emit(report: Report, run: RunArgs) -> None:
         for error in report.errors:
             where = f"{error.path}:{error.line}" if error.line else error.path
             _say(f"{where}: {error.message}")
-    if output_format is not OutputFormat.TEXT:
+    if output_format is OutputFormat.JSON:
+        from checker.report import json as json_report
+
+        _stream(json_report.write, report, output)
+    elif output_format is not OutputFormat.TEXT:
         from importlib import import_module
 
         module = import_module(f"checker.report.{output_format.value}")

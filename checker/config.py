@@ -1,9 +1,10 @@
 """Configuration files: ``[tool.domain-guard]`` in pyproject.toml, or ``.domain-guard.yml``.
 
 Keys (kebab-case): ``fail-on``, ``fail-on-unknown``, ``expiry-window``, ``exclude``,
-``providers`` and ``ignore``. A file is read whole, bounded to :data:`MAX_CONFIG_BYTES`,
-and every problem is a :class:`ConfigError` whose one-line message names the file, the
-line where known and the key path (``ignore[2].until``, list indexes counted from 0).
+``providers``, ``ignore`` and ``registry-concurrency``. A file is read whole, bounded to
+:data:`MAX_CONFIG_BYTES`, and every problem is a :class:`ConfigError` whose one-line
+message names the file, the line where known and the key path (``ignore[2].until``,
+list indexes counted from 0).
 
 Discovery (:func:`load_config`) looks in one directory only, never above it: the
 directory domain-guard runs in (the repository root under GitHub Actions and
@@ -70,8 +71,19 @@ MAX_STRING_CHARS = 1000
 YAML_NAMES = (".domain-guard.yml", ".domain-guard.yaml")
 PYPROJECT = "pyproject.toml"
 TABLE = ("tool", "domain-guard")
-KEYS = ("fail-on", "fail-on-unknown", "expiry-window", "exclude", "providers", "ignore")
+KEYS = (
+    "fail-on",
+    "fail-on-unknown",
+    "expiry-window",
+    "exclude",
+    "providers",
+    "ignore",
+    "registry-concurrency",
+)
 IGNORE_KEYS = ("domain", "address", "reason", "until")
+#: Most requests in flight one registry may be sent (``registry-concurrency``).
+MAX_REGISTRY_CONCURRENCY = 64
+_REGISTRY_HOST = re.compile(r"^(?:default|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?)$")
 #: Where :func:`apply_ignores` keeps what it took out of the findings.
 IGNORED_EXTRA = "ignored"
 
@@ -116,6 +128,7 @@ class Config:
     exclude: tuple[str, ...] | None = None
     providers: tuple[str, ...] | None = None
     ignore: tuple[Ignore, ...] | None = None
+    registry_concurrency: tuple[tuple[str, int], ...] | None = None
     path: str | None = None  # the file read; None when there was none
 
 
@@ -129,6 +142,7 @@ class Options:
     exclude: tuple[str, ...] = ()
     providers: tuple[str, ...] = ()
     ignore: tuple[Ignore, ...] = ()
+    registry_concurrency: tuple[tuple[str, int], ...] = ()
 
 
 DEFAULTS = Options()
@@ -175,6 +189,7 @@ def merge(
             default=DEFAULTS.providers,
         ),
         ignore=config.ignore or (),
+        registry_concurrency=config.registry_concurrency or (),
     )
 
 
@@ -634,6 +649,7 @@ def _build(data: Mapping[Any, Any], check: _Check) -> Config:
         exclude=exclude,
         providers=providers,
         ignore=_ignores(data, check),
+        registry_concurrency=_registry_concurrency(data, check),
         path=check.source,
     )
 
@@ -649,6 +665,31 @@ def _known_keys(
         close = difflib.get_close_matches(key.replace("_", "-").lower(), allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
         check.fail((*path, key), f"unknown key ({hint})")
+
+
+def _registry_concurrency(
+    data: Mapping[Any, Any], check: _Check
+) -> tuple[tuple[str, int], ...] | None:
+    """``{host: N}``: at most N requests in flight to that registry host (``default``: others)."""
+    table = data.get("registry-concurrency")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        check.fail(
+            ("registry-concurrency",),
+            f"must be a mapping of registry host to a number, not {_describe(table)}",
+        )
+    caps = []
+    for host, value in table.items():
+        path: KeyPath = ("registry-concurrency", str(host))
+        if not isinstance(host, str) or not _REGISTRY_HOST.match(host):
+            check.fail(path, "must be a lower-case host name (host or host:port) or 'default'")
+        if isinstance(value, bool) or not isinstance(value, int):
+            check.fail(path, f"must be a whole number, not {_describe(value)}")
+        if not 1 <= value <= MAX_REGISTRY_CONCURRENCY:
+            check.fail(path, f"must be from 1 to {MAX_REGISTRY_CONCURRENCY}, not {value}")
+        caps.append((host, value))
+    return tuple(caps)
 
 
 def _strings(data: Mapping[Any, Any], key: str, check: _Check) -> tuple[str, ...] | None:

@@ -28,6 +28,9 @@ class LookupSettings:
     whois_servers: dict[str, tuple[str, int]] = field(default_factory=dict)
     cache_dir: Path | None = None
     cache: bool = True
+    #: Most requests in flight per registry host (``host`` or ``host:port``); the key
+    #: ``default`` applies to every host not named. From ``registry-concurrency``.
+    registry_concurrency: dict[str, int] = field(default_factory=dict)
 
 
 def threshold(fail_on: str) -> Risk | None:

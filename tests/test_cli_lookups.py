@@ -219,3 +219,36 @@ def test_progress_bar_path_gives_the_same_verdicts(
     )
     assert sorted((r.domain, r.risk.value) for r in results) == [(n, "none") for n in names]
     assert stats.registry_lookups == 8
+
+
+def test_a_run_the_cache_answers_whole_opens_no_socket(
+    world: tuple[RdapServer, LoopbackDnsServer, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    names = ["healthy.org", "expiring.org", "parked.com"]
+    args = ["domain", *names, "-f", "json", "--fail-on", "never", *_args(world, tmp_path)]
+    cold = runner.invoke(app, args)
+    assert cold.exit_code == 0, cold.output
+    opened: list[tuple[object, ...]] = []
+    real_init = socket.socket.__init__
+
+    def spy(self: socket.socket, *options: object, **named: object) -> None:
+        opened.append(options)
+        real_init(self, *options, **named)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "__init__", spy)
+    server = world[0]
+    before = server.requests
+    warm = runner.invoke(app, args)
+    assert warm.exit_code == 0, warm.output
+    # Not even the event loop's self-pipe: a warm run sets up no network stack at all.
+    assert opened == []
+    assert server.requests == before
+    verdicts = {d["domain"]: d for d in json.loads(warm.stdout)["domains"]}
+    assert sorted(verdicts) == sorted(names)
+    assert all(d["cached"] for d in verdicts.values())
+    cold_risks = {d["domain"]: d["risk"] for d in json.loads(cold.stdout)["domains"]}
+    assert {name: d["risk"] for name, d in verdicts.items()} == cold_risks

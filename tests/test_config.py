@@ -807,3 +807,51 @@ def test_an_ignore_list_costs_one_classifier_however_long(
     assert result.exit_code == 0, result.output
     assert "ignored" in result.output.lower()
     assert len(built) <= 2, f"{len(built)} classifiers for {entries + 1} ignore entries"
+
+
+# --- registry-concurrency ---------------------------------------------------------------
+
+
+def test_registry_concurrency_reaches_the_lookup_settings(tmp_path: Path) -> None:
+    from checker.cli import LookupArgs
+
+    write(
+        tmp_path / "pyproject.toml",
+        """
+        [tool.domain-guard.registry-concurrency]
+        default = 4
+        "rdap.verisign.com" = 16
+        "127.0.0.1:8443" = 1
+        """,
+    )
+    options = merge(load_config(tmp_path))
+    assert options.registry_concurrency == (
+        ("default", 4),
+        ("rdap.verisign.com", 16),
+        ("127.0.0.1:8443", 1),
+    )
+    settings = LookupArgs().settings(30, registries=options.registry_concurrency)
+    assert settings.registry_concurrency == {
+        "default": 4,
+        "rdap.verisign.com": 16,
+        "127.0.0.1:8443": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("registry-concurrency: 8", "registry-concurrency: must be a mapping"),
+        ("registry-concurrency: {rdap.verisign.com: 0}", "must be from 1 to 64, not 0"),
+        ("registry-concurrency: {rdap.verisign.com: 65}", "must be from 1 to 64, not 65"),
+        ("registry-concurrency: {rdap.verisign.com: '8'}", "must be a whole number"),
+        ("registry-concurrency: {rdap.verisign.com: true}", "must be a whole number"),
+        ("registry-concurrency: {RDAP.Verisign.com: 8}", "must be a lower-case host name"),
+        ("registry-concurrency: {'https://rdap.org/': 8}", "must be a lower-case host name"),
+    ],
+)
+def test_bad_registry_concurrency_is_a_clear_error(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    message = config_error(write(tmp_path / "c.yml", text + "\n"))
+    assert expected in message

@@ -361,3 +361,83 @@ def test_a_pinned_host_is_reached_at_its_pinned_address_with_tls_checked_for_its
     assert (
         missed.message == "connection failed (ConnectError: no connection to the checked addresses)"
     )
+
+
+# --- waking at scale -------------------------------------------------------------------
+
+
+def test_a_freed_slot_wakes_one_waiter_not_every_waiter_of_the_host() -> None:
+    async def run() -> tuple[int, int]:
+        limiter = HostLimiter(per_host=1)
+        done = 0
+
+        async def one() -> None:
+            nonlocal done
+            async with limiter.slot("one.test"):
+                await asyncio.sleep(0)
+                done += 1
+
+        await asyncio.gather(*(one() for _ in range(300)))
+        return done, limiter.wakeups
+
+    done, wakeups = asyncio.run(run())
+    assert done == 300
+    # Waking all waiters per release would resume ~300 * 300 / 2 of them.
+    assert wakeups <= 300
+
+
+def test_a_waiter_cancelled_after_its_wake_up_passes_the_slot_on() -> None:
+    async def run() -> bool:
+        limiter = HostLimiter(per_host=1)
+        held = limiter.slot("h.test")
+        await held.__aenter__()
+        doomed = asyncio.ensure_future(_hold(limiter, "h.test"))
+        survivor = asyncio.ensure_future(_hold(limiter, "h.test"))
+        await asyncio.sleep(0)  # both wait, `doomed` first
+        await held.__aexit__(None, None, None)  # wakes `doomed` only ...
+        doomed.cancel()  # ... which is cancelled before it could take the slot
+        await asyncio.wait({survivor}, timeout=2)
+        return survivor.done() and not survivor.cancelled()
+
+    assert asyncio.run(run())
+
+
+def test_a_host_never_has_more_requests_in_flight_than_its_configured_cap() -> None:
+    async def run() -> dict[str, int]:
+        limiter = HostLimiter(total=64, per_host=6, host_caps={"Capped.test": 2})
+        active: dict[str, int] = {"capped.test": 0, "other.test": 0}
+        peak = dict(active)
+
+        async def one(host: str) -> None:
+            async with limiter.slot(host):
+                active[host] += 1
+                peak[host] = max(peak[host], active[host])
+                await asyncio.sleep(0.005)
+                active[host] -= 1
+
+        await asyncio.gather(*(one(h) for h in active for _ in range(30)))
+        return peak
+
+    assert asyncio.run(run()) == {"capped.test": 2, "other.test": 6}
+
+
+def test_idle_connections_to_many_hosts_do_not_pile_up() -> None:
+    from checker.lookup.http import MAX_POOLS
+
+    with RdapServer() as server:
+        registries = [server.add_registry(f"registrar-{i}") for i in range(MAX_POOLS + 8)]
+        for registry in registries:
+            registry.add("x.test", synthetic_domain("x.test"))
+
+        async def run() -> tuple[list[int], int]:
+            async with make_client() as client:
+                statuses = []
+                for registry in registries:  # one request each, as registrar follow-ups go
+                    result = await fetch(client, registry.url_for("x.test"), limiter=HostLimiter())
+                    statuses.append(result.status if isinstance(result, FetchResult) else 0)
+                await asyncio.sleep(0.3)  # the server notices the closed connections
+                return statuses, len(server._handlers)
+
+        statuses, still_open = asyncio.run(run())
+    assert statuses == [200] * len(registries)
+    assert still_open <= MAX_POOLS

@@ -16,6 +16,7 @@ import ssl
 import time
 import weakref
 import zlib
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -77,7 +78,8 @@ class _HostState:
     streak: int = 0
     last_cut: float = float("-inf")
     ceiling: int | None = None  # the limit at which the host last throttled us
-    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    cap: int = 8  # this host's configured maximum
+    waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
 
 
 class Slot:
@@ -100,14 +102,17 @@ class Slot:
 class HostLimiter:
     """A global concurrency limit plus an AIMD limit per host.
 
-    Each host starts at ``initial_per_host`` concurrent requests. ``grow_after`` answers
-    in a row without throttling raise its limit by one, up to ``per_host``; growing back
-    to the level that last drew a 429 takes four times as many. A 429 or 503 halves the
-    limit (not below ``min_per_host``; at most once per round of requests already in
-    flight) and pauses every request to that host for ``Retry-After`` seconds, bounded
-    by ``max_pause`` and the run's ``deadline``.
+    Each host starts at ``initial_per_host`` concurrent requests (by default its cap).
+    ``grow_after`` answers in a row without throttling raise its limit by one, up to its
+    cap (``per_host``, or its entry in ``host_caps``); growing back to the level that
+    last drew a 429 takes four times as many. A 429 or 503 halves the limit (not below
+    ``min_per_host``; at most once per round of requests already in flight) and pauses
+    every request to that host for ``Retry-After`` seconds, bounded by ``max_pause`` and
+    the run's ``deadline``.
 
-    A limiter belongs to one event loop. ``deadline`` is a :func:`time.monotonic` value.
+    A released slot wakes one waiter, never all of them: the cost of a run stays linear
+    in its requests however many wait. A limiter belongs to one event loop.
+    ``deadline`` is a :func:`time.monotonic` value.
     """
 
     def __init__(
@@ -115,29 +120,39 @@ class HostLimiter:
         total: int = 32,
         per_host: int = 8,
         *,
-        initial_per_host: int = 4,
+        initial_per_host: int | None = None,
         min_per_host: int = 1,
         grow_after: int = 8,
         max_pause: float = 30.0,
         default_pause: float = 1.0,
         deadline: float | None = None,
+        host_caps: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        caps = dict(host_caps or {})
         if total < 1 or per_host < 1 or not 1 <= min_per_host <= per_host:
+            raise ValueError("concurrency limits must be at least 1")
+        if any(cap < 1 for cap in caps.values()):
             raise ValueError("concurrency limits must be at least 1")
         self.total = total
         self.per_host = per_host
-        self.initial_per_host = min(max(initial_per_host, min_per_host), per_host)
+        self.initial_per_host = initial_per_host
         self.min_per_host = min_per_host
         self.grow_after = max(1, grow_after)
         self.max_pause = max_pause
         self.default_pause = default_pause
         self.deadline = deadline
+        self.host_caps = {host.lower(): cap for host, cap in caps.items()}
         self._clock = clock
         self._hosts: dict[str, _HostState] = {}
         self._in_flight = 0
-        self._global_waiters: list[asyncio.Future[None]] = []
+        self._global_waiters: deque[asyncio.Future[None]] = deque()
         self.throttle_count = 0
+        self.wakeups = 0  # waiters resumed by a freed slot: at most two per release
+
+    def cap(self, host: str) -> int:
+        """The most requests ``host`` ever sees at once."""
+        return self.host_caps.get(host.lower(), self.per_host)
 
     def limit(self, host: str) -> int:
         """The current concurrency limit for ``host``."""
@@ -164,58 +179,70 @@ class HostLimiter:
             self._release(host)
 
     def _state(self, host: str) -> _HostState:
-        state = self._hosts.get(host.lower())
+        key = host.lower()
+        state = self._hosts.get(key)
         if state is None:
-            state = self._hosts[host.lower()] = _HostState(limit=self.initial_per_host)
+            cap = self.host_caps.get(key, self.per_host)
+            floor = min(self.min_per_host, cap)
+            first = cap if self.initial_per_host is None else self.initial_per_host
+            state = self._hosts[key] = _HostState(limit=min(max(first, floor), cap), cap=cap)
         return state
 
     async def _acquire(self, host: str) -> None:
         state = self._state(host)
         loop = asyncio.get_running_loop()
+        woken = False  # a waiter woken by a release that finds no room goes back in front
         while True:
             now = self._clock()
             if self.deadline is not None and now >= self.deadline:
                 raise DeadlineReached
             pause = state.paused_until - now
-            if pause <= 0 and state.in_flight < state.limit and self._in_flight < self.total:
+            host_room = pause <= 0 and state.in_flight < state.limit
+            if host_room and self._in_flight < self.total:
                 state.in_flight += 1
                 self._in_flight += 1
                 return
-            waiters = (
-                self._global_waiters
-                if pause <= 0 and state.in_flight < state.limit
-                else state.waiters
-            )
+            waiters = self._global_waiters if host_room else state.waiters
             timeout = pause if pause > 0 else None
             if self.deadline is not None:
                 left = self.deadline - now
                 timeout = left if timeout is None else min(timeout, left)
             waiter: asyncio.Future[None] = loop.create_future()
-            waiters.append(waiter)
+            if woken:
+                waiters.appendleft(waiter)
+            else:
+                waiters.append(waiter)
+            timer = None if timeout is None else loop.call_later(timeout, _set, waiter)
             try:
-                await asyncio.wait({waiter}, timeout=timeout)
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    _wake_one(waiters)  # pass on a wake-up this task can no longer use
+                else:
+                    waiter.cancel()  # skipped by the next wake-up
+                raise
             finally:
-                if waiter in waiters:
-                    waiters.remove(waiter)
+                if timer is not None:
+                    timer.cancel()
+            woken = True
 
     def _release(self, host: str) -> None:
         state = self._state(host)
         state.in_flight -= 1
         self._in_flight -= 1
-        _wake(state.waiters)
-        _wake(self._global_waiters)
+        self.wakeups += _wake_one(state.waiters) + _wake_one(self._global_waiters)
 
     def _succeeded(self, slot: Slot) -> None:
         state = self._state(slot.host)
         state.streak += 1
         probing = state.ceiling is not None and state.limit + 1 >= state.ceiling
         needed = self.grow_after * (4 if probing else 1)
-        if state.streak >= needed and state.limit < self.per_host:
+        if state.streak >= needed and state.limit < state.cap:
             state.limit += 1
             state.streak = 0
             if probing:
                 state.ceiling = None  # the host now takes what drew a 429 before
-            _wake(state.waiters)
+            _wake_one(state.waiters)
 
     def _throttled(self, slot: Slot, retry_after: float | None) -> float:
         state = self._state(slot.host)
@@ -230,16 +257,24 @@ class HostLimiter:
         # Requests sent before the last cut were sized for the old limit: one cut per round.
         if slot.started >= state.last_cut:
             state.ceiling = state.limit
-            state.limit = max(self.min_per_host, state.limit // 2)
+            state.limit = max(min(self.min_per_host, state.cap), state.limit // 2)
             state.last_cut = now
         return pause
 
 
-def _wake(waiters: list[asyncio.Future[None]]) -> None:
-    for waiter in waiters:
+def _set(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _wake_one(waiters: deque[asyncio.Future[None]]) -> int:
+    """Wake the first waiter still waiting (1), if any (0); those that gave up are dropped."""
+    while waiters:
+        waiter = waiters.popleft()
         if not waiter.done():
             waiter.set_result(None)
-    waiters.clear()
+            return 1
+    return 0
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -478,26 +513,139 @@ def link_pins(client: httpx.AsyncClient) -> Pins | None:
     return _PINS.get(client)
 
 
-def make_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
-    """An AsyncClient set up for :func:`fetch` (no automatic redirects), whose connections
-    to a link's host go only to the addresses the link guard checked."""
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
-    backend = _PinningBackend()
+def _pinned(transport: httpx.AsyncHTTPTransport, backend: _PinningBackend) -> None:
+    """Make ``transport`` connect through ``backend``."""
     pool = getattr(transport, "_pool", None)
     if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(
         pool, "_network_backend"
     ):  # an httpx/httpcore whose insides moved: refuse rather than connect unpinned
         raise RuntimeError("cannot pin link connections with this httpx version")
     pool._network_backend = backend  # httpx has no public hook for the network backend
+
+
+def make_client(*, verify: ssl.SSLContext | bool = True, per_origin: int = 64) -> httpx.AsyncClient:
+    """An AsyncClient set up for :func:`fetch` (no automatic redirects), whose connections
+    to a link's host go only to the addresses the link guard checked.
+
+    Each origin gets its own small connection pool (at most ``per_origin`` connections):
+    httpcore's pool scans every connection it holds, twice over, for each request, so
+    one pool shared by every registry costs a run time in the square of its size.
+    """
+    _no_sniffio()
+    backend = _PinningBackend()
+    _pinned(httpx.AsyncHTTPTransport(verify=False), backend)  # fail here, not at a link
     client = httpx.AsyncClient(
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
-        transport=transport,
-        limits=limits,
+        transport=_PerOriginTransport(verify, max(1, per_origin), backend),
     )
     _PINS[client] = backend.pins
     return client
+
+
+#: Connection pools kept open at once; the least recently used idle one is closed past it
+#: (registrar follow-ups reach many hosts once each: their idle sockets must not pile up).
+MAX_POOLS = 32
+
+
+class _PerOriginTransport(httpx.AsyncBaseTransport):
+    """One connection pool per origin, created on first use; one TLS context for all."""
+
+    def __init__(
+        self, verify: ssl.SSLContext | bool, per_origin: int, backend: _PinningBackend
+    ) -> None:
+        self._verify = verify
+        self._per_origin = per_origin
+        self._backend = backend
+        self._pools: OrderedDict[_Origin, httpx.AsyncHTTPTransport] = OrderedDict()
+        self._active: dict[_Origin, int] = {}  # responses not yet closed, per pool
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        key = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.get(key)
+        if pool is None:
+            await self._make_room()
+            limits = httpx.Limits(
+                max_connections=self._per_origin, max_keepalive_connections=self._per_origin
+            )
+            pool = httpx.AsyncHTTPTransport(verify=self._context(url.scheme), limits=limits)
+            _pinned(pool, self._backend)
+            self._pools[key] = pool
+        self._pools.move_to_end(key)
+        self._active[key] = self._active.get(key, 0) + 1
+        try:
+            response = await pool.handle_async_request(request)
+        except BaseException:
+            self._done(key)
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Tracked(response.stream, lambda: self._done(key))
+        return response
+
+    def _done(self, key: _Origin) -> None:
+        self._active[key] -= 1
+
+    async def _make_room(self) -> None:
+        if len(self._pools) < MAX_POOLS:
+            return
+        for key in self._pools:  # least recently used first
+            if not self._active.get(key):
+                pool = self._pools.pop(key)
+                self._active.pop(key, None)
+                await pool.aclose()
+                return
+
+    def _context(self, scheme: str) -> ssl.SSLContext:
+        if scheme != "https":
+            # Never used for TLS; verifying, with no CA loaded: it could only refuse.
+            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if not isinstance(self._verify, ssl.SSLContext):  # the CA bundle once, not per origin
+            self._verify = httpx.create_ssl_context(verify=self._verify)
+        return self._verify
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await pool.aclose()
+
+
+_Origin = tuple[bytes, bytes, int | None]
+
+
+class _Tracked(httpx.AsyncByteStream):
+    """A response body that says when it is closed (its connection is free again)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, closed: Callable[[], None]) -> None:
+        self._stream = stream
+        self._closed: Callable[[], None] | None = closed
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            closed, self._closed = self._closed, None  # once, however often closed
+            if closed is not None:
+                closed()
+
+
+def _no_sniffio() -> None:
+    """Make httpcore's per-request ``import sniffio`` fail at once when it is not installed.
+
+    httpcore asks sniffio which event loop runs; without sniffio (anyio 4.x no longer
+    needs it) every request searched ``sys.path`` for it again, 13 % of a lookup's CPU.
+    A ``None`` entry in ``sys.modules`` makes the import fail without a search; httpcore
+    then assumes asyncio, which is what runs here.
+    """
+    import importlib.util
+    import sys
+
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def host_key(url: str) -> str:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from checker.lookup.rdap import RdapClient
 
 
+#: Requests in flight per registry host unless ``registry-concurrency`` says otherwise.
+DEFAULT_PER_REGISTRY = 8
+#: The ``registry-concurrency`` key for every registry host not named.
+DEFAULT_REGISTRY_KEY = "default"
+
+
 class SettingsError(ValueError):
     """A user-supplied setting (bootstrap, server) cannot be used."""
 
@@ -38,13 +44,20 @@ class _RdapSource:
     async def lookup(self, domain: str) -> Registration | LookupFailure:
         return await self.client.lookup(domain, follow_registrar=self.policy)
 
+    def route(self, domain: str) -> str:
+        """The registry host asked first about ``domain``."""
+        from checker.lookup.http import host_key
+
+        urls = self.client.query_urls(domain)
+        return host_key(urls[0]) if urls else ""
+
 
 def open_cache(settings: LookupSettings) -> Cache:
     """The evidence cache, or a disabled one for ``--no-cache``."""
     return Cache.open(settings.cache_dir) if settings.cache else Cache.disabled()
 
 
-def offline_assessment(
+def cached_assessment(
     domains: Mapping[str, Sequence[str]],
     cache: Cache,
     *,
@@ -52,44 +65,38 @@ def offline_assessment(
     window_days: int,
     last_used: Mapping[str, datetime] | None = None,
     dns: bool = True,
-) -> list[DomainResult]:
-    """Verdicts from cached evidence only; anything not cached is ``unknown`` (offline).
+) -> tuple[dict[str, DomainResult], dict[str, Sequence[str]]]:
+    """Verdicts for the domains the cache answers, and the domains it does not.
 
     Evidence that lacks what this run would have asked (the DNS answers, with ``dns``)
     counts as not cached: a ``--no-dns`` run's evidence must not read healthy here.
     """
     last_used = last_used or {}
-    results = []
+    hits: dict[str, DomainResult] = {}
+    misses: dict[str, Sequence[str]] = {}
     for name, mail_domains in domains.items():
-        cached = cache.get(name, now)
-        if cached is not None and not cached.answers(mail_domains, dns=dns):
-            cached = None
-        if cached is not None:
-            results.append(
-                judge(
-                    name,
-                    registration=cached.registration,
-                    dns=cached.dns,
-                    now=now,
-                    expiry_window_days=window_days,
-                    last_used=last_used.get(name),
-                    checked_at=cached.checked_at,
-                    cached=True,
-                )
-            )
-        else:
-            results.append(
-                judge(
-                    name,
-                    registration=None,
-                    failure=LookupFailure(
-                        ReasonCode.OFFLINE,
-                        "offline mode: the registry was not asked about this domain",
-                    ),
-                    now=now,
-                )
-            )
-    return results
+        cached = cache.get(name, now) if cache.enabled else None
+        if cached is None or not cached.answers(mail_domains, dns=dns):
+            misses[name] = mail_domains
+            continue
+        hits[name] = judge(
+            name,
+            registration=cached.registration,
+            dns=cached.dns,
+            now=now,
+            expiry_window_days=window_days,
+            last_used=last_used.get(name),
+            checked_at=cached.checked_at,
+            cached=True,
+        )
+    return hits, misses
+
+
+def _not_asked(domain: str, now: datetime) -> DomainResult:
+    failure = LookupFailure(
+        ReasonCode.OFFLINE, "offline mode: the registry was not asked about this domain"
+    )
+    return judge(domain, registration=None, failure=failure, now=now)
 
 
 async def assess_domains(
@@ -111,8 +118,13 @@ async def assess_domains(
     from checker.lookup.whois import WhoisClient
 
     deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
-    limiter = HostLimiter(total=max(1, settings.concurrency), deadline=deadline)
-    async with make_client() as client:
+    caps = dict(settings.registry_concurrency)
+    per_host = caps.pop(DEFAULT_REGISTRY_KEY, DEFAULT_PER_REGISTRY)
+    limiter = HostLimiter(
+        total=max(1, settings.concurrency), per_host=per_host, host_caps=caps, deadline=deadline
+    )
+    widest = max([per_host, *caps.values()])
+    async with make_client(per_origin=widest) as client:
         try:
             bootstrap = await load_bootstrap(
                 settings.rdap_bootstrap,
@@ -146,6 +158,9 @@ async def assess_domains(
             now=now,
             expiry_window_days=settings.expiry_window_days,
             concurrency=settings.concurrency,
+            # Twice a registry's cap in flight per registry: a freed slot never waits for a
+            # lookup to start, and a slow registry cannot hold every place in flight.
+            per_route=lambda host: 2 * limiter.cap(host),
             deadline=deadline,
             on_done=on_done,
             last_used=last_used,
@@ -162,8 +177,11 @@ def run_assessment(
     now: datetime,
     progress: bool | None = None,
     last_used: Mapping[str, datetime] | None = None,
+    on_done: Callable[[DomainResult], None] | None = None,
 ) -> tuple[list[DomainResult], LookupStats, list[str]]:
     """Synchronous entry point; shows a progress bar on a terminal for long runs.
+
+    ``on_done`` is called with each verdict looked up online, as it is reached.
 
     ``last_used`` maps a registrable domain to the latest date its addresses are known
     in use (see :func:`checker.pipeline.last_used`), for the ``re-registered`` check.
@@ -171,43 +189,52 @@ def run_assessment(
     cache = open_cache(settings)
     warnings = list(cache.warnings)
     try:
-        if settings.offline or not domains:
-            # No event loop needed: keeps asyncio out of offline start-up.
-            results = offline_assessment(
-                domains,
-                cache,
-                now=now,
-                window_days=settings.expiry_window_days,
-                last_used=last_used,
-                dns=settings.dns,
-            )
-            return results, LookupStats(domains=len(domains)), warnings
+        # The cache first, with no event loop, client or bootstrap: a run the cache
+        # answers whole (or an offline run) does no network set-up at all.
+        hits, misses = cached_assessment(
+            domains,
+            cache,
+            now=now,
+            window_days=settings.expiry_window_days,
+            last_used=last_used,
+            dns=settings.dns,
+        )
+        if settings.offline or not misses:
+            results = [hits.get(name) or _not_asked(name, now) for name in domains]
+            return results, LookupStats(domains=len(domains), cache_hits=len(hits)), warnings
         import asyncio
 
         show = progress if progress is not None else sys.stderr.isatty()
-        if show and len(domains) > 5:
+        if show and len(misses) > 5:
             from rich.progress import Progress
 
             with Progress(transient=True, console=_stderr_console()) as bar:
-                task = bar.add_task("Checking domains", total=len(domains))
-                results, stats = asyncio.run(
+                task = bar.add_task("Checking domains", total=len(misses))
+
+                def advance(result: DomainResult) -> None:
+                    bar.advance(task)
+                    if on_done is not None:
+                        on_done(result)
+
+                looked_up, stats = asyncio.run(
                     assess_domains(
-                        domains,
-                        settings,
-                        now=now,
-                        cache=cache,
-                        on_done=lambda _: bar.advance(task),
+                        misses, settings, now=now, cache=cache, on_done=advance,
                         last_used=last_used,
                     )
-                )
+                )  # fmt: skip
         else:
-            results, stats = asyncio.run(
-                assess_domains(domains, settings, now=now, cache=cache, last_used=last_used)
+            looked_up, stats = asyncio.run(
+                assess_domains(
+                    misses, settings, now=now, cache=cache, on_done=on_done, last_used=last_used
+                )
             )
     finally:
         warnings.extend(w for w in cache.warnings if w not in warnings)
         cache.close()
-    return results, stats, warnings
+    answered = dict(zip(misses, looked_up, strict=True))
+    stats.domains = len(domains)
+    stats.cache_hits += len(hits)
+    return [hits.get(name) or answered[name] for name in domains], stats, warnings
 
 
 def _stderr_console() -> Console:

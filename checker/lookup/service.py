@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -64,6 +65,8 @@ class Assessor:
         now: datetime,
         expiry_window_days: int = 30,
         concurrency: int = 32,
+        max_in_flight: int | None = None,
+        per_route: int | Callable[[str], int] = 16,
         deadline: float | None = None,
         on_done: Callable[[DomainResult], None] | None = None,
         last_used: Mapping[str, datetime] | None = None,
@@ -77,6 +80,8 @@ class Assessor:
         # Registry requests are shaped per host by the HTTP limiter; a global semaphore
         # around them would let tasks queued for one slow registry starve the others.
         self._dns_slots = asyncio.Semaphore(max(1, concurrency))
+        self._max_in_flight = max(1, max_in_flight or 4 * concurrency)
+        self._per_route = per_route if callable(per_route) else (lambda _: max(1, per_route))
         self._deadline = deadline
         self._lookup_budget = lookup_budget
         self._on_done = on_done
@@ -142,21 +147,11 @@ class Assessor:
 
     async def assess_one(self, domain: str, mail_domains: Sequence[str]) -> DomainResult:
         """The verdict on one registrable domain."""
-        cached = self._cache.get(domain, self._now)
-        if cached is not None and not self._covers(cached, mail_domains):
-            cached = None  # e.g. written by a --no-dns run, or for other mail domains
-        if cached is not None:
-            self.stats.cache_hits += 1
-            LOGGER.debug("%s: evidence from the cache (checked %s)", domain, cached.checked_at)
-            return self._judge(
-                domain,
-                cached.registration,
-                None,
-                cached.dns,
-                checked_at=cached.checked_at,
-                cached=True,
-            )
-        if self._lookup_budget is not None:  # this task's, shared by its registry requests
+        hit = self.cached_result(domain, mail_domains)
+        if hit is not None:
+            LOGGER.debug("%s: evidence from the cache (checked %s)", domain, hit.checked_at)
+            return hit
+        if self._lookup_budget is not None:  # this domain's, shared by its registry requests
             DOMAIN_BUDGET.set(LookupBudget(self._lookup_budget))
         answer, dns = await asyncio.gather(
             self._registration(domain), self._dns_check(domain, mail_domains)
@@ -175,37 +170,114 @@ class Assessor:
             self._cache.put(domain, CachedEvidence(answer, dns, self._now), ttl)
         return result
 
+    def cached_result(self, domain: str, mail_domains: Sequence[str]) -> DomainResult | None:
+        """The verdict from cached evidence, or None when the cache cannot answer."""
+        cached = self._cache.get(domain, self._now)
+        if cached is None or not self._covers(cached, mail_domains):
+            return None  # e.g. written by a --no-dns run, or for other mail domains
+        self.stats.cache_hits += 1
+        return self._judge(
+            domain, cached.registration, None, cached.dns, checked_at=cached.checked_at, cached=True
+        )
+
+    def route(self, domain: str) -> str:
+        """The registry host a domain's first question goes to (the scheduler's queue key)."""
+        for index, source in enumerate(self._sources):
+            if source.covers(domain):
+                route = getattr(source, "route", None)
+                if callable(route):
+                    return str(route(domain))
+                return f"{index}:{domain.rsplit('.', 1)[-1]}"
+        return ""
+
     async def assess(self, domains: Mapping[str, Sequence[str]]) -> list[DomainResult]:
-        """Verdicts for every domain; those unanswered by the deadline are ``unknown``."""
+        """Verdicts for every domain, in order; those unanswered by the deadline are ``unknown``.
+
+        Lookups are started from one queue per registry host, round robin, with at most
+        ``max_in_flight`` in flight overall and ``per_route`` (a number, or one per host)
+        per host: enough to keep every registry at its limit, few enough that waiting
+        costs nothing and a slow registry cannot fill every place in flight (a task per
+        domain up front made the event loop the bottleneck and timed answers out).
+        """
         self.stats.domains = len(domains)
-        tasks = {
-            asyncio.ensure_future(self._tracked(name, mail)): name for name, mail in domains.items()
-        }
-        if not tasks:
-            return []
-        timeout = None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
-        done, pending = await asyncio.wait(tasks, timeout=timeout)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-        results = []
-        for task, name in tasks.items():
-            if task in done and not task.cancelled() and task.exception() is None:
-                results.append(task.result())
-                continue
-            self.stats.timed_out += task not in done
-            if task in done and not task.cancelled() and task.exception() is not None:
-                message = f"lookup crashed: {type(task.exception()).__name__}"
+        results: dict[str, DomainResult] = {}
+        queues: dict[str, deque[str]] = {}
+        for name in domains:
+            queues.setdefault(self.route(name), deque()).append(name)
+        if queues:
+            await self._schedule(domains, queues, results)
+        return [results[name] for name in domains]
+
+    async def _schedule(
+        self,
+        domains: Mapping[str, Sequence[str]],
+        queues: dict[str, deque[str]],
+        results: dict[str, DomainResult],
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[None] = loop.create_future()
+        ready: deque[str] = deque(queues)  # hosts with queued domains and room
+        is_ready = set(queues)
+        active: dict[str, int] = dict.fromkeys(queues, 0)
+        room = {route: max(1, self._per_route(route)) for route in queues}
+        running: dict[asyncio.Task[DomainResult], tuple[str, str]] = {}
+        left = sum(len(q) for q in queues.values())
+        stopped = False  # past the deadline: start nothing new
+
+        def offer(route: str) -> None:
+            if route not in is_ready and queues[route] and active[route] < room[route]:
+                ready.append(route)
+                is_ready.add(route)
+
+        def start() -> None:
+            while ready and len(running) < self._max_in_flight and not stopped:
+                route = ready.popleft()
+                is_ready.discard(route)
+                name = queues[route].popleft()
+                active[route] += 1
+                task = loop.create_task(self._tracked(name, domains[name]))
+                running[task] = (route, name)
+                task.add_done_callback(done)
+                offer(route)
+
+        def done(task: asyncio.Task[DomainResult]) -> None:
+            nonlocal left
+            route, name = running.pop(task)
+            active[route] -= 1
+            left -= 1
+            if stopped:
+                return  # cancelled at the deadline: judged below
+            if task.cancelled():
+                results[name] = self._failed(name, "lookup cancelled")
+            elif (error := task.exception()) is not None:
+                results[name] = self._failed(name, f"lookup crashed: {type(error).__name__}")
             else:
-                message = "the run's deadline passed before the registry answered"
-            results.append(
-                self._judge(
-                    name, None, LookupFailure(ReasonCode.LOOKUP_FAILED, message), None,
-                    checked_at=self._now,
+                results[name] = task.result()
+            offer(route)
+            start()
+            if left == 0 and not finished.done():
+                finished.set_result(None)
+
+        start()
+        timeout = None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+        try:
+            await asyncio.wait_for(asyncio.shield(finished), timeout)
+        except asyncio.TimeoutError:
+            stopped = True
+            pending = list(running)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            late = [name for name in domains if name not in results]
+            self.stats.timed_out += len(late)
+            for name in late:
+                results[name] = self._failed(
+                    name, "the run's deadline passed before the registry answered"
                 )
-            )  # fmt: skip
-        return results
+
+    def _failed(self, domain: str, message: str) -> DomainResult:
+        failure = LookupFailure(ReasonCode.LOOKUP_FAILED, message)
+        return self._judge(domain, None, failure, None, checked_at=self._now)
 
     async def _tracked(self, domain: str, mail_domains: Sequence[str]) -> DomainResult:
         result = await self.assess_one(domain, mail_domains)

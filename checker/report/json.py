@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from checker import __version__
 from checker.codec import dns_to_dict, format_datetime, registration_to_dict
@@ -116,8 +118,59 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return data
 
 
+#: Lists written one item per line: a report of a whole ecosystem has a million entries.
+_STREAMED = ("contacts", "domains", "errors", "ignored")
+_ITEM = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Write the report to ``out`` as a stream: the contract :func:`report_to_dict` describes.
+
+    Small parts are indented; each entry of the long lists is written on a line of its own
+    as it is made (Python's indenting encoder is pure Python and holds the whole text),
+    so memory does not grow with the report. :func:`guard_json` is applied to each part:
+    every part is a complete JSON value, so ``##[`` cannot span two of them.
+    """
+    head = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "domain-guard", "version": __version__},
+        "generated_at": format_datetime(report.generated_at),
+        "roots": list(report.roots),
+    }
+    items: dict[str, Iterable[dict[str, Any]]] = {
+        "contacts": (contact_to_dict(c) for c in report.contacts),
+        "domains": (domain_to_dict(d) for d in report.domains),
+        "errors": (error_to_dict(e) for e in report.errors),
+        "ignored": ignored_to_list(report),
+    }
+    tail: dict[str, Any] = {"summary": summary(report)}
+    shard = shard_to_dict(report)
+    if shard is not None:
+        tail["shard"] = shard
+    out.write("{")
+    first = True
+    for key, value in head.items():
+        out.write(f"{'' if first else ','}\n  {_indented(key, value)}")
+        first = False
+    for key in _STREAMED:
+        out.write(f",\n  {json.dumps(key)}: [")
+        empty = True
+        for item in items[key]:
+            out.write(f"{'' if empty else ','}\n    {guard_json(_ITEM.encode(item))}")
+            empty = False
+        out.write("]" if empty else "\n  ]")
+    for key, value in tail.items():
+        out.write(f",\n  {_indented(key, value)}")
+    out.write("\n}\n")
+
+
+def _indented(key: str, value: object) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    return f"{json.dumps(key)}: {guard_json(text)}"
+
+
 def render(report: Report) -> str:
-    """The report as indented JSON text (non-ASCII kept as is)."""
-    # guard_json escapes "##[" and line separators inside strings without changing the
-    # decoded data, so a JSON report printed in an Actions log cannot forge a command.
-    return guard_json(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"
+    """The report as JSON text (non-ASCII kept as is); see :func:`write`."""
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
