@@ -25,6 +25,10 @@ class LookupSettings:
     whois_servers: dict[str, tuple[str, int]] = field(default_factory=dict)
     cache_dir: Path | None = None
     cache: bool = True
+    #: Nameserver and mail-host domains, lame delegations, drift between runs.
+    mail_path: bool = True
+    #: Port the authoritative nameservers are asked on for lame delegations (53 but in tests).
+    authoritative_port: int = 53
 
 
 def threshold(fail_on: str) -> Risk | None:

@@ -85,6 +85,8 @@ class CachedEvidence:
         ``--no-dns`` run, or for other mail domains, does not do)."""
         if not dns:
             return True
+        if not mail_domains:  # a nameserver's or mail host's domain: no mail questions
+            return self.dns is not None
         routes = self.dns.mail_routes if self.dns is not None else None
         return routes is not None and all(name in routes for name in mail_domains)
 

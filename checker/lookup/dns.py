@@ -70,14 +70,22 @@ class ParkingTable:
         """
         best: ParkingEntry | None = None
         for raw in nameservers:
-            host = _normalise_host(raw)
-            if not host:
-                continue
-            for entry in self.entries:
-                hit = host == entry.suffix or host.endswith("." + entry.suffix)
-                if hit and (best is None or len(entry.suffix) > len(best.suffix)):
-                    best = entry
+            entry = self.find(raw)
+            if entry is not None and (best is None or len(entry.suffix) > len(best.suffix)):
+                best = entry
         return best.service if best else None
+
+    def find(self, host: str) -> ParkingEntry | None:
+        """The longest entry whose suffix ``host`` is at or below, or None."""
+        name = _normalise_host(host)
+        best: ParkingEntry | None = None
+        if not name:
+            return None
+        for entry in self.entries:
+            hit = name == entry.suffix or name.endswith("." + entry.suffix)
+            if hit and (best is None or len(entry.suffix) > len(best.suffix)):
+                best = entry
+        return best
 
 
 def load_parking_table(extra_path: Path | None = None) -> ParkingTable:
@@ -86,8 +94,13 @@ def load_parking_table(extra_path: Path | None = None) -> ParkingTable:
     Raises ValueError naming the file and line of a malformed entry, and OSError when
     ``extra_path`` cannot be read.
     """
-    shipped = resources.files("checker") / "data" / _PARKING_DATA
-    entries = list(_parse_parking(shipped.read_text(encoding="utf-8"), _PARKING_DATA))
+    return load_suffix_table(_PARKING_DATA, extra_path)
+
+
+def load_suffix_table(data_file: str, extra_path: Path | None = None) -> ParkingTable:
+    """A shipped ``suffix<TAB>service<TAB>source`` table of ``checker/data``, plus a file."""
+    shipped = resources.files("checker") / "data" / data_file
+    entries = list(_parse_parking(shipped.read_text(encoding="utf-8"), data_file))
     if extra_path is not None:
         entries.extend(_parse_parking(extra_path.read_text(encoding="utf-8"), str(extra_path)))
     return ParkingTable(tuple(entries))
@@ -275,6 +288,10 @@ class DnsChecker:
             resolver=self.resolver_text,
             error="; ".join(errors) or None,
         )
+
+    async def resolver(self) -> dns.asyncresolver.Resolver | None:
+        """The recursive resolver this checker asks (None when it cannot be set up)."""
+        return await self._get_resolver()
 
     async def _nameservers(
         self, resolver: dns.asyncresolver.Resolver, name: dns.name.Name | _Outcome

@@ -16,9 +16,14 @@ from checker.settings import LookupSettings
 from checker.verdict import judge
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from rich.console import Console
 
+    from checker.lookup.dns import DnsChecker
+    from checker.lookup.mailpath import MailPath
     from checker.lookup.rdap import RdapClient
+    from checker.lookup.service import Assessor
 
 
 class SettingsError(ValueError):
@@ -147,8 +152,42 @@ async def assess_domains(
             on_done=on_done,
             last_used=last_used,
         )
+        if settings.mail_path:
+            assessor.mail_path = _mail_path(assessor, dns, settings, cache=cache, now=now)
         results = await assessor.assess(domains)
     return results, assessor.stats
+
+
+def _mail_path(
+    assessor: Assessor,
+    dns: DnsChecker | None,
+    settings: LookupSettings,
+    *,
+    cache: Cache,
+    now: datetime,
+) -> MailPath:
+    """The nameserver / mail-host, lame-delegation and drift checks of an online run."""
+    from checker.domains import DomainClassifier
+    from checker.lookup.drift import DriftStore
+    from checker.lookup.lame import LameChecker
+    from checker.lookup.mailpath import MailPath
+
+    def assess_host(domain: str) -> Awaitable[DomainResult]:
+        return assessor.assess_one(domain, [])
+
+    timeout = min(settings.timeout, 5.0)
+    path = MailPath(
+        assess_host=assess_host,
+        resolver=None if dns is None else dns.resolver,
+        classifier=DomainClassifier(),
+        now=now,
+        drift=DriftStore(cache) if cache.enabled else None,
+        concurrency=settings.concurrency,
+        timeout=timeout,
+    )
+    if dns is not None:
+        path.lame = LameChecker(path.addresses, port=settings.authoritative_port, timeout=timeout)
+    return path
 
 
 def run_assessment(
