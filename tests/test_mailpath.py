@@ -15,6 +15,7 @@ from checker.model import DomainResult, ReasonCode, Risk
 from checker.settings import LookupSettings
 from tests.servers.dns import Fault, LoopbackDnsServer, authoritative_servers
 from tests.servers.rdap import FakeRegistry, RdapServer, synthetic_domain
+from tests.servers.rdap import Fault as RdapFault
 
 # The cache prunes by the real clock: the runs happen now.
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -31,6 +32,8 @@ ns1.good-dns.net.           300 IN A {GOOD}
 ns2.good-dns.net.           300 IN A {GOOD2}
 ns1.small-dns-host.net.     300 IN A {GOOD}
 ns1.redeem-dns.net.         300 IN A {GOOD}
+ns1.broken-dns.net.         300 IN A {GOOD}
+ns-broken.org.              300 IN NS ns1.broken-dns.net.
 ns1.lamehost.net.           300 IN A {LAME1}
 ns2.lamehost.net.           300 IN A {LAME2}
 ns1.blackhole.net.          300 IN A {SILENT}
@@ -64,13 +67,14 @@ dangling.org.               300 IN NS ns1.good-dns.net.
 dangling.org.               300 IN NS ns9.good-dns.net.
 """
 NO_MX = [
-    "ns-lapsed.org", "ns-redemption.org", "some-lame.org", "silent.org", "dangling.org",
-    "all-lame.org", "not-auth.org", "ducks.org",
+    "ns-lapsed.org", "ns-redemption.org", "ns-broken.org", "some-lame.org", "silent.org",
+    "dangling.org", "all-lame.org", "not-auth.org", "ducks.org",
 ]  # fmt: skip
 RECURSIVE += "".join(f"{zone}. 300 IN A 192.0.2.1\n" for zone in NO_MX)
 SERVED = [
     "ns-lapsed.org", "ns-redemption.org", "ns-healthy.org", "mx-lapsed.org", "mx-cname.org",
     "inbailiwick.org", "provider-mx.org", "some-lame.org", "silent.org", "dangling.org",
+    "ns-broken.org",
 ]  # fmt: skip
 
 
@@ -136,6 +140,7 @@ def world(tmp_path: Path) -> Iterator[World]:
                 "redeem-dns.net",
                 synthetic_domain("redeem-dns.net", statuses=["redemption period"]),
             )
+            net.fault("broken-dns.net", RdapFault.HTML_403)
             # small-dns-host.net, old-mail-provider.com, gone-mail.com: not registered (404)
             yield World(rdap, org, net, com, recursive, good.address[1], tmp_path)
     finally:
@@ -160,7 +165,8 @@ def test_unregistered_nameserver_domain_is_critical_for_the_domain_it_serves(wor
     message = only(result, ReasonCode.NAMESERVER_AT_RISK)
     assert "ns1.small-dns-host.net" in message
     assert "small-dns-host.net, which is critical: unregistered" in message
-    assert result.registration is not None and result.registration.registered
+    assert result.registration is not None
+    assert result.registration.registered
 
 
 def test_nameserver_domain_in_redemption_passes_its_reason_on(world: World) -> None:
@@ -168,6 +174,15 @@ def test_nameserver_domain_in_redemption_passes_its_reason_on(world: World) -> N
 
     assert result.risk is Risk.CRITICAL
     assert "redemption" in only(result, ReasonCode.NAMESERVER_AT_RISK)
+
+
+def test_a_nameserver_domain_that_cannot_be_checked_leaves_the_domain_unknown(
+    world: World,
+) -> None:
+    result = world.run("ns-broken.org")["ns-broken.org"]
+
+    assert result.risk is Risk.UNKNOWN
+    assert "broken-dns.net, which is unknown" in only(result, ReasonCode.NAMESERVER_AT_RISK)
 
 
 def test_healthy_nameserver_and_mail_host_domains_leave_the_domain_healthy(world: World) -> None:
@@ -210,8 +225,10 @@ def test_a_domain_every_nameserver_refuses_is_a_high_lame_delegation(world: Worl
 
     assert result.risk is Risk.HIGH
     message = only(result, ReasonCode.LAME_DELEGATION)
-    assert "ns1.lamehost.net" in message and "REFUSED" in message
-    assert "ns2.lamehost.net" in message and "NXDOMAIN" in message
+    assert "ns1.lamehost.net" in message
+    assert "REFUSED" in message
+    assert "ns2.lamehost.net" in message
+    assert "NXDOMAIN" in message
 
 
 def test_an_answer_without_the_authoritative_bit_is_lame(world: World) -> None:
@@ -226,7 +243,8 @@ def test_some_lame_nameservers_are_medium(world: World) -> None:
 
     assert result.risk is Risk.MEDIUM
     message = only(result, ReasonCode.LAME_DELEGATION)
-    assert "ns1.lamehost.net" in message and "SERVFAIL" in message
+    assert "ns1.lamehost.net" in message
+    assert "SERVFAIL" in message
     assert "ns1.good-dns.net do" in message
 
 
@@ -248,7 +266,8 @@ def test_lame_at_a_provider_that_lets_anyone_claim_a_zone_is_critical(world: Wor
 
     assert result.risk is Risk.CRITICAL
     message = only(result, ReasonCode.LAME_DELEGATION)
-    assert "DNS Made Easy" in message and "can-i-take-over-dns" in message
+    assert "DNS Made Easy" in message
+    assert "can-i-take-over-dns" in message
 
 
 def test_a_nameserver_that_does_not_answer_is_unknown_never_lame(world: World) -> None:

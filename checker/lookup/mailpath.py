@@ -37,8 +37,10 @@ from checker.model import ContactKind, DomainResult, Reason, ReasonCode, Risk
 from checker.verdict import worst_risk
 
 HOST_PROVIDERS_DATA = "host-providers.txt"
-#: More MX hosts than this per mail domain are not followed.
+#: More MX hosts than this per mail domain, or host domains than this per domain, are not
+#: followed (a hostile answer could list thousands); the rest is said to be unchecked.
 MAX_MAIL_HOSTS = 8
+MAX_HOST_DOMAINS = 16
 _MAX_CNAME_HOPS = 8
 
 NAMESERVER = "nameserver"
@@ -192,8 +194,8 @@ class MailPath:
             }
         )  # fmt: skip
         refs = self._dependent(result.domain, nameservers, [])
-        for ref in refs:  # the registry lookups start while DNS is asked
-            self._host_result(ref.domain)
+        for early in sorted({ref.domain for ref in refs})[:MAX_HOST_DOMAINS]:
+            self._host_result(early)  # the registry lookups start while DNS is asked
         if self._resolver is not None:  # without DNS: the registry's nameservers only
             (mail_hosts, mail_error), lame = await asyncio.gather(
                 self._mail_hosts(mail_domains), self._lame_reasons(result.domain, nameservers)
@@ -203,6 +205,16 @@ class MailPath:
                 extra.append(Reason(ReasonCode.LOOKUP_FAILED, f"mail hosts: {mail_error}"))
             refs += self._dependent(result.domain, [], mail_hosts)
         domains = sorted({ref.domain for ref in refs})
+        if len(domains) > MAX_HOST_DOMAINS:
+            extra.append(
+                Reason(
+                    ReasonCode.LOOKUP_FAILED,
+                    f"{len(domains) - MAX_HOST_DOMAINS} nameserver / mail-host domains beyond "
+                    f"the first {MAX_HOST_DOMAINS} were not checked",
+                )
+            )
+            domains = domains[:MAX_HOST_DOMAINS]
+            refs = [ref for ref in refs if ref.domain in domains]
         answers = await asyncio.gather(*(self._host_result(d) for d in domains))
         extra += host_reasons(refs, dict(zip(domains, answers, strict=True)))
         return with_reasons(result, extra)
@@ -293,12 +305,15 @@ class MailPath:
         hosts: list[tuple[str, str | None]] = [(target, domain) for target in chain]
         if answer is None or answer.rrset is None:
             return hosts, None
-        exchanges = sorted(
+        every = sorted(
             {r.exchange.to_text(omit_final_dot=True).lower() for r in answer.rrset} - {""}
-        )[:MAX_MAIL_HOSTS]
+        )
+        exchanges = every[:MAX_MAIL_HOSTS]
         hosts += [(exchange, None) for exchange in exchanges]
-        follows = await asyncio.gather(*(self._query(e, "A") for e in exchanges))
         errors = []
+        if len(every) > MAX_MAIL_HOSTS:
+            errors.append(f"{len(every) - MAX_MAIL_HOSTS} MX hosts of {domain} were not checked")
+        follows = await asyncio.gather(*(self._query(e, "A") for e in exchanges))
         for exchange, (_, targets, follow_error) in zip(exchanges, follows, strict=True):
             hosts += [(target, exchange) for target in targets]
             if follow_error:

@@ -65,7 +65,10 @@ class LoopbackDnsServer:
         port: int = 0,
     ) -> None:
         self._authoritative = authoritative
-        self._records: list[RR] = []
+        # Indexed by owner name, with every name above one (empty non-terminals exist too):
+        # a benchmark's thousands of records must not make each answer a linear scan.
+        self._records: dict[str, list[RR]] = {}
+        self._names: set[str] = set()
         self._faults: dict[tuple[str, str | None], Fault] = {}
         self._queries: list[Query] = []
         self._lock = threading.Lock()
@@ -87,7 +90,11 @@ class LoopbackDnsServer:
         """Add records written in zone-file syntax, one per line, names absolute."""
         parsed = RR.fromZone(zone_text)
         with self._lock:
-            self._records.extend(parsed)
+            for rr in parsed:
+                owner = _key(str(rr.rname))
+                self._records.setdefault(owner, []).append(rr)
+                labels = owner.split(".")
+                self._names.update(".".join(labels[i:]) for i in range(len(labels)))
 
     def set_fault(self, name: str, fault: Fault, qtype: str | None = None) -> None:
         """Misbehave for ``name`` (for every type, or only ``qtype``)."""
@@ -201,11 +208,9 @@ class LoopbackDnsServer:
         with self._lock:
             self._queries.append(Query(name, qtype, transport))
             fault = self._faults.get((name, qtype)) or self._faults.get((name, None))
-            records = list(self._records)
-        if self._authoritative:
-            reply = request.reply(ra=0, aa=1)
-        else:
-            reply = request.reply(ra=1, aa=0)
+            # Read without copying: records are only ever added, under the GIL.
+            records, names = self._records, self._names
+        reply = request.reply(ra=0, aa=1) if self._authoritative else request.reply(ra=1, aa=0)
         if fault is Fault.DROP:
             return None
         if fault is Fault.MALFORMED:
@@ -224,14 +229,16 @@ class LoopbackDnsServer:
         if fault is Fault.TRUNCATE and transport == "udp":
             reply.header.tc = 1
             return bytes(reply.pack())
-        _answer(reply, name, question.qtype, records)
+        _answer(reply, name, question.qtype, records, names)
         return bytes(reply.pack())
 
 
-def _answer(reply: DNSRecord, name: str, qtype: int, records: list[RR]) -> None:
+def _answer(
+    reply: DNSRecord, name: str, qtype: int, records: dict[str, list[RR]], names: set[str]
+) -> None:
     """Fill ``reply`` from ``records``: data, CNAME chain, NODATA or NXDOMAIN."""
     for _ in range(8):  # follow at most a short CNAME chain
-        at_name = [rr for rr in records if _key(str(rr.rname)) == name]
+        at_name = records.get(name, [])
         matching = [rr for rr in at_name if rr.rtype == qtype]
         if matching:
             reply.add_answer(*matching)
@@ -241,7 +248,7 @@ def _answer(reply: DNSRecord, name: str, qtype: int, records: list[RR]) -> None:
             reply.add_answer(cnames[0])
             name = _key(str(cnames[0].rdata.label))
             continue
-        exists = bool(at_name) or any(_key(str(rr.rname)).endswith("." + name) for rr in records)
+        exists = bool(at_name) or name in names
         if not exists:
             reply.header.rcode = RCODE.NXDOMAIN
         return
