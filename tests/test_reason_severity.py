@@ -8,7 +8,15 @@ from datetime import datetime, timezone
 import pytest
 
 from checker.codec import domain_from_dict
-from checker.model import DomainResult, EvidenceSource, Reason, ReasonCode, Registration, Risk
+from checker.model import (
+    DomainResult,
+    EvidenceSource,
+    Reason,
+    ReasonCode,
+    Registration,
+    Report,
+    Risk,
+)
 from checker.report.json import render
 from checker.report.sarif import rule
 from checker.verdict import worst_risk
