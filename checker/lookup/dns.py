@@ -204,6 +204,7 @@ class _Outcome:
     records: tuple[str, ...] = ()
     nxdomain: bool = False
     error: str | None = None
+    aliased: bool = False  # the answer was reached through a CNAME
 
     @property
     def failed(self) -> bool:
@@ -224,6 +225,9 @@ class DnsChecker:
         self._parking = parking if parking is not None else load_parking_table()
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._setup_error: str | None = None
+        #: Mail domain -> the MX hosts its answer named (not reached through a CNAME), read
+        #: by the mail path (:mod:`checker.lookup.mailpath`) instead of asking again.
+        self.mx_hosts: dict[str, tuple[str, ...]] = {}
 
     @property
     def resolver_text(self) -> str:
@@ -312,6 +316,8 @@ class DnsChecker:
             return None, f"MX {domain}: {mx.error}"
         if mx.nxdomain:
             return False, None
+        if mx.records and not mx.aliased:
+            self.mx_hosts[domain] = mx.records
         if mx.records:
             # RFC 7505: a lone "MX 0 ." says the domain accepts no mail at all.
             return any(exchange != "." for exchange in mx.records), None
@@ -348,7 +354,8 @@ class DnsChecker:
             return _Outcome(error=_truncate(f"{type(exc).__name__}: {exc}"))
         if answer.rrset is None:
             return _Outcome()
-        return _Outcome(records=_rdata_texts(answer.rrset, rdtype))
+        aliased = answer.canonical_name != name
+        return _Outcome(records=_rdata_texts(answer.rrset, rdtype), aliased=aliased)
 
     async def _get_resolver(self) -> dns.asyncresolver.Resolver | None:
         # Two concurrent first checks may both build a resolver; either one will do.

@@ -43,6 +43,9 @@ MAX_MAIL_HOSTS = 8
 MAX_HOST_DOMAINS = 16
 _MAX_CNAME_HOPS = 8
 
+#: (answer, CNAME targets on the way, error) of one DNS question.
+_QueryResult = tuple[dns.resolver.Answer | None, list[str], str | None]
+
 NAMESERVER = "nameserver"
 MAIL_HOST = "mail host"
 
@@ -158,6 +161,7 @@ class MailPath:
         *,
         assess_host: Callable[[str], Awaitable[DomainResult]],
         resolver: Callable[[], Awaitable[dns.asyncresolver.Resolver | None]] | None,
+        known_mx: Callable[[str], tuple[str, ...] | None] | None = None,
         classifier: DomainClassifier,
         now: datetime,
         drift: DriftStore | None = None,
@@ -168,6 +172,7 @@ class MailPath:
     ) -> None:
         self._assess_host = assess_host
         self._resolver = resolver
+        self._known_mx = known_mx
         self._classifier = classifier
         self._now = now
         self._drift = drift
@@ -177,6 +182,7 @@ class MailPath:
         self._timeout = timeout
         self._hosts: dict[str, asyncio.Task[DomainResult]] = {}
         self._addresses: dict[str, asyncio.Task[tuple[tuple[str, ...], str | None]]] = {}
+        self._follows: dict[str, asyncio.Task[_QueryResult]] = {}
         self.host_lookups = 0
 
     async def extend(self, result: DomainResult, mail_domains: Sequence[str]) -> DomainResult:
@@ -299,30 +305,40 @@ class MailPath:
     async def _one_mail_domain(
         self, domain: str
     ) -> tuple[list[tuple[str, str | None]], str | None]:
-        answer, chain, error = await self._query(domain, "MX")
-        if error:
-            return [], f"MX {domain}: {error}"
-        hosts: list[tuple[str, str | None]] = [(target, domain) for target in chain]
-        if answer is None or answer.rrset is None:
-            return hosts, None
-        every = sorted(
-            {r.exchange.to_text(omit_final_dot=True).lower() for r in answer.rrset} - {""}
-        )
+        hosts: list[tuple[str, str | None]] = []
+        known = None if self._known_mx is None else self._known_mx(domain)
+        if known is not None:  # the DNS check already read this MX answer
+            named = [exchange.rstrip(".").lower() for exchange in known]
+        else:
+            answer, chain, error = await self._query(domain, "MX")
+            if error:
+                return [], f"MX {domain}: {error}"
+            hosts += [(target, domain) for target in chain]
+            if answer is None or answer.rrset is None:
+                return hosts, None
+            named = [r.exchange.to_text(omit_final_dot=True).lower() for r in answer.rrset]
+        every = sorted(set(named) - {""})
         exchanges = every[:MAX_MAIL_HOSTS]
         hosts += [(exchange, None) for exchange in exchanges]
         errors = []
         if len(every) > MAX_MAIL_HOSTS:
             errors.append(f"{len(every) - MAX_MAIL_HOSTS} MX hosts of {domain} were not checked")
-        follows = await asyncio.gather(*(self._query(e, "A") for e in exchanges))
+        follows = await asyncio.gather(*(self._follow(e) for e in exchanges))
         for exchange, (_, targets, follow_error) in zip(exchanges, follows, strict=True):
             hosts += [(target, exchange) for target in targets]
             if follow_error:
                 errors.append(f"A {exchange}: {follow_error}")
         return hosts, "; ".join(errors) or None
 
-    async def _query(
-        self, name: str, rdtype: str
-    ) -> tuple[dns.resolver.Answer | None, list[str], str | None]:
+    async def _follow(self, exchange: str) -> _QueryResult:
+        """Where an MX host leads (its CNAME chain); asked once per run per host."""
+        task = self._follows.get(exchange)
+        if task is None:
+            task = asyncio.ensure_future(self._query(exchange, "A"))
+            self._follows[exchange] = task
+        return await task
+
+    async def _query(self, name: str, rdtype: str) -> _QueryResult:
         """(answer, CNAME targets on the way, error); NXDOMAIN is an answer, not an error."""
         resolver = None if self._resolver is None else await self._resolver()
         if resolver is None:

@@ -179,6 +179,7 @@ def _mail_path(
     path = MailPath(
         assess_host=assess_host,
         resolver=None if dns is None else dns.resolver,
+        known_mx=None if dns is None else dns.mx_hosts.get,
         classifier=DomainClassifier(),
         now=now,
         drift=DriftStore(cache) if cache.enabled else None,
