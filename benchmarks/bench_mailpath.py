@@ -96,6 +96,7 @@ def main() -> int:
                             rdap_bootstrap=str(bootstrap),
                             nameserver=recursive.address,
                             authoritative_port=servers[0].address[1],
+                            authoritative_loopback=True,
                             cache_dir=Path(tmp) / f"cache-{run}-{mail_path}",
                             mail_path=mail_path,
                         )
@@ -112,7 +113,10 @@ def main() -> int:
     off, on = statistics.median(times[False]), statistics.median(times[True])
     ratio = on / off
     print(f"400 domains, DNS on, mail path off: {off:.2f} s (median of {args.repeat})")
-    print("  each run, off / on:", [f"{a:.2f}/{b:.2f}" for a, b in zip(times[False], times[True], strict=True)])
+    print(
+        "  each run, off / on:",
+        [f"{a:.2f}/{b:.2f}" for a, b in zip(times[False], times[True], strict=True)],
+    )
     print(
         f"the same, mail path on: {on:.2f} s, {ratio:.2f}x (target < {TARGET_RATIO}x); "
         f"extra registry requests per run: {sorted(set(extra))} "

@@ -27,8 +27,10 @@ class LookupSettings:
     cache: bool = True
     #: Nameserver and mail-host domains, lame delegations, drift between runs.
     mail_path: bool = True
-    #: Port the authoritative nameservers are asked on for lame delegations (53 but in tests).
+    #: Port the authoritative nameservers are asked on for lame delegations (53 but in tests),
+    #: and whether loopback addresses may be asked (tests); private ones never are.
     authoritative_port: int = 53
+    authoritative_loopback: bool = False
 
 
 def threshold(fail_on: str) -> Risk | None:

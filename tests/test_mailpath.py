@@ -33,6 +33,9 @@ ns2.good-dns.net.           300 IN A {GOOD2}
 ns1.small-dns-host.net.     300 IN A {GOOD}
 ns1.redeem-dns.net.         300 IN A {GOOD}
 ns1.broken-dns.net.         300 IN A {GOOD}
+internal-dns.net.           300 IN NS ns1.good-dns.net.
+ns1.internal-dns.net.       300 IN A 10.1.2.3
+private-ns.org.             300 IN NS ns1.internal-dns.net.
 ns-broken.org.              300 IN NS ns1.broken-dns.net.
 ns1.lamehost.net.           300 IN A {LAME1}
 ns2.lamehost.net.           300 IN A {LAME2}
@@ -68,7 +71,7 @@ dangling.org.               300 IN NS ns9.good-dns.net.
 """
 NO_MX = [
     "ns-lapsed.org", "ns-redemption.org", "ns-broken.org", "some-lame.org", "silent.org",
-    "dangling.org", "all-lame.org", "not-auth.org", "ducks.org",
+    "dangling.org", "all-lame.org", "not-auth.org", "ducks.org", "private-ns.org",
 ]  # fmt: skip
 RECURSIVE += "".join(f"{zone}. 300 IN A 192.0.2.1\n" for zone in NO_MX)
 SERVED = [
@@ -97,6 +100,7 @@ class World:
             "rdap_bootstrap": str(self.rdap.write_bootstrap(self.tmp / "bootstrap.json")),
             "nameserver": self.recursive.address,
             "authoritative_port": self.port,
+            "authoritative_loopback": True,
             "cache_dir": self.tmp / "cache",
             "timeout": 0.5,
         }
@@ -130,7 +134,8 @@ def world(tmp_path: Path) -> Iterator[World]:
             org = rdap.add_registry("pir", ["org"])
             net = rdap.add_registry("verisign-net", ["net"])
             com = rdap.add_registry("verisign-com", ["com"])
-            for zone in [*SERVED, "all-lame.org", "not-auth.org", "ducks.org"]:
+            net.add("internal-dns.net", synthetic_domain("internal-dns.net"))
+            for zone in [*SERVED, "all-lame.org", "not-auth.org", "ducks.org", "private-ns.org"]:
                 org.add(zone, synthetic_domain(zone, nameservers=()))
             net.add("good-dns.net", synthetic_domain("good-dns.net"))
             net.add("good-mail.net", synthetic_domain("good-mail.net"))
@@ -276,6 +281,20 @@ def test_a_nameserver_that_does_not_answer_is_unknown_never_lame(world: World) -
     assert result.risk is Risk.UNKNOWN
     assert ReasonCode.LAME_DELEGATION not in {r.code for r in result.reasons}
     assert "ns1.blackhole.net" in only(result, ReasonCode.LOOKUP_FAILED)
+
+
+def test_a_nameserver_at_a_private_address_is_not_asked(world: World) -> None:
+    result = world.run("private-ns.org")["private-ns.org"]
+
+    assert result.risk is Risk.UNKNOWN
+    assert "not a public address (10.1.2.3)" in only(result, ReasonCode.LOOKUP_FAILED)
+
+
+def test_loopback_nameservers_are_asked_only_when_allowed(world: World) -> None:
+    result = world.run("ns-healthy.org", authoritative_loopback=False)["ns-healthy.org"]
+
+    assert result.risk is Risk.UNKNOWN
+    assert "not a public address (127.0.0.2)" in only(result, ReasonCode.LOOKUP_FAILED)
 
 
 def test_host_domains_are_cached_like_maintainer_domains(world: World) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import ipaddress
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -79,8 +80,10 @@ class LameChecker:
         port: int = 53,
         timeout: float = 3.0,
         claimable: ParkingTable | None = None,
+        allow_loopback: bool = False,
     ) -> None:
         self._addresses = addresses
+        self._allow_loopback = allow_loopback
         self._port = port
         self._timeout = timeout
         self.claimable = claimable if claimable is not None else load_claimable_table()
@@ -101,6 +104,14 @@ class LameChecker:
         if not addresses:
             # DNS says the host does not exist: nothing can serve the zone there.
             return NameserverCheck(host, Serving.LAME, "has no address in DNS (NXDOMAIN or no A)")
+        # The addresses come from the scanned domain's DNS: never probe a private network.
+        askable = tuple(a for a in addresses if _public(a, loopback=self._allow_loopback))
+        if not askable:
+            shown = ", ".join(addresses[:MAX_ADDRESSES])
+            return NameserverCheck(
+                host, Serving.NO_ANSWER, f"not asked: not a public address ({shown})"
+            )
+        addresses = askable
         answers = await asyncio.gather(
             *(self._ask(qname, address) for address in addresses[:MAX_ADDRESSES])
         )
@@ -186,6 +197,16 @@ def lame_reasons(
             )
         )
     return reasons
+
+
+def _public(address: str, *, loopback: bool) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.is_loopback:
+        return loopback
+    return ip.is_global and not ip.is_multicast
 
 
 def _host(name: str) -> str:

@@ -187,7 +187,12 @@ def _mail_path(
         timeout=timeout,
     )
     if dns is not None:
-        path.lame = LameChecker(path.addresses, port=settings.authoritative_port, timeout=timeout)
+        path.lame = LameChecker(
+            path.addresses,
+            port=settings.authoritative_port,
+            timeout=timeout,
+            allow_loopback=settings.authoritative_loopback,
+        )
     return path
 
 
