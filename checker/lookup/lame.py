@@ -30,6 +30,7 @@ import dns.rdataclass
 import dns.rdatatype
 
 from checker.lookup.dns import ParkingTable, load_suffix_table
+from checker.lookup.http import is_public_address
 from checker.model import Reason, ReasonCode, Risk
 
 CLAIMABLE_DATA = "claimable-dns-providers.txt"
@@ -200,13 +201,13 @@ def lame_reasons(
 
 
 def _public(address: str, *, loopback: bool) -> bool:
+    """The link guard's rule (:func:`is_public_address`), loopback aside when allowed."""
     try:
-        ip = ipaddress.ip_address(address)
+        if loopback and ipaddress.ip_address(address).is_loopback:
+            return True
     except ValueError:
         return False
-    if ip.is_loopback:
-        return loopback
-    return ip.is_global and not ip.is_multicast
+    return is_public_address(address)
 
 
 def _host(name: str) -> str:
