@@ -38,6 +38,19 @@ def run(settings: LookupSettings, domain: str, now: datetime) -> DomainResult:
     return results[0]
 
 
+def two_runs(
+    registry: tuple[FakeRegistry, LookupSettings],
+    before: dict[str, object],
+    after: dict[str, object],
+) -> DomainResult:
+    """maintainer.org as ``before`` says three days ago, then as ``after`` says now."""
+    org, settings = registry
+    org.add("maintainer.org", synthetic_domain("maintainer.org", **before))  # type: ignore[arg-type]
+    run(settings, "maintainer.org", EARLIER)
+    org.add("maintainer.org", synthetic_domain("maintainer.org", **after))  # type: ignore[arg-type]
+    return run(settings, "maintainer.org", NOW)
+
+
 def changed(result: DomainResult) -> list[tuple[Risk, str]]:
     return [(r.risk, r.message) for r in result.reasons if r.code is ReasonCode.CHANGED_HANDS]
 
@@ -71,16 +84,8 @@ def test_a_new_registration_date_between_two_runs_is_critical(
 def test_registrar_and_nameservers_changing_together_is_high(
     registry: tuple[FakeRegistry, LookupSettings],
 ) -> None:
-    org, settings = registry
-    org.add("maintainer.org", synthetic_domain("maintainer.org", nameservers=NS))
-    run(settings, "maintainer.org", EARLIER)
-    org.add(
-        "maintainer.org",
-        synthetic_domain(
-            "maintainer.org", registrar="Dropcatch Registrar", nameservers=["ns1.other.example"]
-        ),
-    )
-    result = run(settings, "maintainer.org", NOW)
+    after = {"registrar": "Dropcatch Registrar", "nameservers": ["ns1.other.example"]}
+    result = two_runs(registry, {"nameservers": NS}, after)
 
     [(risk, message)] = changed(result)
     assert (result.risk, risk) == (Risk.HIGH, Risk.HIGH)
@@ -90,15 +95,9 @@ def test_registrar_and_nameservers_changing_together_is_high(
 def test_a_new_registrar_alone_is_not_a_change_of_hands(
     registry: tuple[FakeRegistry, LookupSettings],
 ) -> None:
-    org, settings = registry
-    org.add("maintainer.org", synthetic_domain("maintainer.org", nameservers=NS))
-    run(settings, "maintainer.org", EARLIER)
-    org.add(
-        "maintainer.org",
-        synthetic_domain("maintainer.org", registrar="Transfer Registrar", nameservers=NS),
-    )
+    after = {"registrar": "Transfer Registrar", "nameservers": NS}
 
-    assert run(settings, "maintainer.org", NOW).risk is Risk.NONE
+    assert two_runs(registry, {"nameservers": NS}, after).risk is Risk.NONE
 
 
 @pytest.mark.parametrize("blob", [b"\xff\xfe not json", b'{"seen": 3}', b"[]", b"{}"])
