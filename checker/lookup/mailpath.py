@@ -30,6 +30,7 @@ import dns.rdatatype
 import dns.resolver
 
 from checker.domains import DomainClassifier
+from checker.log import LOGGER
 from checker.lookup.dns import MAX_MAIL_DOMAINS
 from checker.lookup.drift import DriftStore, snapshot
 from checker.lookup.lame import LameChecker, lame_reasons
@@ -253,6 +254,7 @@ class MailPath:
         task = self._hosts.get(domain)
         if task is None:
             self.host_lookups += 1
+            LOGGER.debug("%s: looked up as a nameserver / mail-host domain", domain)
             task = asyncio.ensure_future(self._assess_host(domain))
             self._hosts[domain] = task
         return task
@@ -263,6 +265,10 @@ class MailPath:
         if self.lame is None or not nameservers:
             return []
         checks = await self.lame.check(zone, nameservers)
+        for check in checks:
+            LOGGER.debug(
+                "%s: nameserver %s %s: %s", zone, check.host, check.serving.value, check.detail
+            )
         return lame_reasons(zone, checks, self.lame.claimable)
 
     async def addresses(self, host: str) -> tuple[tuple[str, ...], str | None]:
