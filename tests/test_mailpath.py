@@ -33,6 +33,8 @@ ns2.good-dns.net.           300 IN A {GOOD2}
 ns1.small-dns-host.net.     300 IN A {GOOD}
 ns1.redeem-dns.net.         300 IN A {GOOD}
 ns1.broken-dns.net.         300 IN A {GOOD}
+ns1.hang-dns.net.           300 IN A {GOOD}
+ns-hang.org.                300 IN NS ns1.hang-dns.net.
 internal-dns.net.           300 IN NS ns1.good-dns.net.
 ns1.internal-dns.net.       300 IN A 10.1.2.3
 private-ns.org.             300 IN NS ns1.internal-dns.net.
@@ -71,13 +73,13 @@ dangling.org.               300 IN NS ns9.good-dns.net.
 """
 NO_MX = [
     "ns-lapsed.org", "ns-redemption.org", "ns-broken.org", "some-lame.org", "silent.org",
-    "dangling.org", "all-lame.org", "not-auth.org", "ducks.org", "private-ns.org",
+    "dangling.org", "all-lame.org", "not-auth.org", "ducks.org", "private-ns.org", "ns-hang.org",
 ]  # fmt: skip
 RECURSIVE += "".join(f"{zone}. 300 IN A 192.0.2.1\n" for zone in NO_MX)
 SERVED = [
     "ns-lapsed.org", "ns-redemption.org", "ns-healthy.org", "mx-lapsed.org", "mx-cname.org",
     "inbailiwick.org", "provider-mx.org", "some-lame.org", "silent.org", "dangling.org",
-    "ns-broken.org",
+    "ns-broken.org", "ns-hang.org",
 ]  # fmt: skip
 
 
@@ -146,6 +148,7 @@ def world(tmp_path: Path) -> Iterator[World]:
                 synthetic_domain("redeem-dns.net", statuses=["redemption period"]),
             )
             net.fault("broken-dns.net", RdapFault.HTML_403)
+            net.fault("hang-dns.net", RdapFault.HANG)
             # small-dns-host.net, old-mail-provider.com, gone-mail.com: not registered (404)
             yield World(rdap, org, net, com, recursive, good.address[1], tmp_path)
     finally:
@@ -188,6 +191,15 @@ def test_a_nameserver_domain_that_cannot_be_checked_leaves_the_domain_unknown(
 
     assert result.risk is Risk.UNKNOWN
     assert "broken-dns.net, which is unknown" in only(result, ReasonCode.NAMESERVER_AT_RISK)
+
+
+def test_at_the_deadline_the_domain_keeps_its_own_verdict(world: World) -> None:
+    result = world.run("ns-hang.org", deadline=1.5, timeout=5.0)["ns-hang.org"]
+
+    assert result.registration is not None
+    assert result.registration.registered
+    assert result.risk is Risk.UNKNOWN
+    assert "deadline passed before its nameservers" in only(result, ReasonCode.LOOKUP_FAILED)
 
 
 def test_healthy_nameserver_and_mail_host_domains_leave_the_domain_healthy(world: World) -> None:

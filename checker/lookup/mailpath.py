@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -43,6 +44,10 @@ HOST_PROVIDERS_DATA = "host-providers.txt"
 MAX_MAIL_HOSTS = 8
 MAX_HOST_DOMAINS = 16
 _MAX_CNAME_HOPS = 8
+
+#: The mail path gives up this long before the run's deadline, so that the domain keeps its
+#: own verdict instead of being cancelled with everything else (seconds).
+_DEADLINE_MARGIN = 0.25
 
 #: (answer, CNAME targets on the way, error) of one DNS question.
 _QueryResult = tuple[dns.resolver.Answer | None, list[str], str | None]
@@ -127,10 +132,15 @@ def host_reasons(refs: Sequence[HostRef], results: dict[str, DomainResult]) -> l
     reasons = []
     for (role, domain), group in grouped.items():
         result = results.get(domain)
-        if result is None or result.risk in (Risk.NONE, Risk.LOW):
+        if result is not None and result.risk in (Risk.NONE, Risk.LOW):
             continue  # a host domain's undeliverable mail is not this domain's problem
-        worst = next((r for r in result.reasons if r.risk is result.risk), None)
-        why = f"{worst.code.value}: {worst.message}" if worst else "no reason recorded"
+        risk = Risk.UNKNOWN if result is None else result.risk
+        worst = (
+            None
+            if result is None
+            else next((r for r in result.reasons if r.risk is result.risk), None)
+        )
+        why = f"{worst.code.value}: {worst.message}" if worst else "it was not checked"
         hosts = ", ".join(
             ref.host + (f" (the target of MX {ref.via})" if ref.via else "") for ref in group
         )
@@ -139,8 +149,8 @@ def host_reasons(refs: Sequence[HostRef], results: dict[str, DomainResult]) -> l
         reasons.append(
             Reason(
                 code,
-                f"{role}{plural} {hosts} under {domain}, which is {result.risk.value}: {why}",
-                result.risk,
+                f"{role}{plural} {hosts} under {domain}, which is {risk.value}: {why}",
+                risk,
             )
         )
     return reasons
@@ -170,6 +180,7 @@ class MailPath:
         providers: HostProviders | None = None,
         concurrency: int = 32,
         timeout: float = 5.0,
+        deadline: float | None = None,
     ) -> None:
         self._assess_host = assess_host
         self._resolver = resolver
@@ -181,13 +192,31 @@ class MailPath:
         self._providers = providers if providers is not None else load_host_providers()
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._timeout = timeout
+        self._deadline = deadline
         self._hosts: dict[str, asyncio.Task[DomainResult]] = {}
         self._addresses: dict[str, asyncio.Task[tuple[tuple[str, ...], str | None]]] = {}
         self._follows: dict[str, asyncio.Task[_QueryResult]] = {}
         self.host_lookups = 0
 
     async def extend(self, result: DomainResult, mail_domains: Sequence[str]) -> DomainResult:
-        """``result`` with the reasons found on its mail path."""
+        """``result`` with the reasons found on its mail path.
+
+        Finishes just before the run's deadline: what is not answered by then is ``unknown``
+        for that part, and the domain keeps its own verdict.
+        """
+        if self._deadline is None:
+            return await self._extend(result, mail_domains)
+        left = self._deadline - time.monotonic() - _DEADLINE_MARGIN
+        try:
+            return await asyncio.wait_for(self._extend(result, mail_domains), max(0.0, left))
+        except asyncio.TimeoutError:
+            late = Reason(
+                ReasonCode.LOOKUP_FAILED,
+                "the run's deadline passed before its nameservers and mail hosts were checked",
+            )
+            return with_reasons(result, [*self._drift_reasons(result, record=False), late])
+
+    async def _extend(self, result: DomainResult, mail_domains: Sequence[str]) -> DomainResult:
         extra = self._drift_reasons(result)
         registration = result.registration
         if registration is not None and not registration.registered:
@@ -222,7 +251,8 @@ class MailPath:
             )
             domains = domains[:MAX_HOST_DOMAINS]
             refs = [ref for ref in refs if ref.domain in domains]
-        answers = await asyncio.gather(*(self._host_result(d) for d in domains))
+        # Shielded: the lookups are shared, and one domain giving up must not cancel them.
+        answers = await asyncio.gather(*(asyncio.shield(self._host_result(d)) for d in domains))
         extra += host_reasons(refs, dict(zip(domains, answers, strict=True)))
         return with_reasons(result, extra)
 
@@ -235,11 +265,11 @@ class MailPath:
 
     # --- drift --------------------------------------------------------------------------
 
-    def _drift_reasons(self, result: DomainResult) -> list[Reason]:
+    def _drift_reasons(self, result: DomainResult, *, record: bool = True) -> list[Reason]:
         registration = result.registration
         if self._drift is None or registration is None or not registration.registered:
             return []
-        if result.cached:
+        if result.cached or not record:
             change = self._drift.recall(result.domain, self._now)
         else:
             change = self._drift.observe(
@@ -281,7 +311,7 @@ class MailPath:
         if task is None:
             task = asyncio.ensure_future(self._resolve_addresses(host))
             self._addresses[host] = task
-        return await task
+        return await asyncio.shield(task)
 
     async def _resolve_addresses(self, host: str) -> tuple[tuple[str, ...], str | None]:
         errors = []
@@ -342,7 +372,7 @@ class MailPath:
         if task is None:
             task = asyncio.ensure_future(self._query(exchange, "A"))
             self._follows[exchange] = task
-        return await task
+        return await asyncio.shield(task)
 
     async def _query(self, name: str, rdtype: str) -> _QueryResult:
         """(answer, CNAME targets on the way, error); NXDOMAIN is an answer, not an error."""

@@ -153,7 +153,9 @@ async def assess_domains(
             last_used=last_used,
         )
         if settings.mail_path:
-            assessor.mail_path = _mail_path(assessor, dns, settings, cache=cache, now=now)
+            assessor.mail_path = _mail_path(
+                assessor, dns, settings, cache=cache, now=now, deadline=deadline
+            )
         results = await assessor.assess(domains)
     return results, assessor.stats
 
@@ -165,6 +167,7 @@ def _mail_path(
     *,
     cache: Cache,
     now: datetime,
+    deadline: float | None,
 ) -> MailPath:
     """The nameserver / mail-host, lame-delegation and drift checks of an online run."""
     from checker.domains import DomainClassifier
@@ -185,6 +188,7 @@ def _mail_path(
         drift=DriftStore(cache) if cache.enabled else None,
         concurrency=settings.concurrency,
         timeout=timeout,
+        deadline=deadline,
     )
     if dns is not None:
         path.lame = LameChecker(
