@@ -4,9 +4,10 @@ The world of ``bench_lookup.py`` (4 loopback RDAP registries x 100 domains, 100 
 with DNS on: a recursive DNS server on the wire gives every domain two nameservers and an
 MX among 20 nameserver domains and 10 mail-host domains (a registry of their own, same
 latency), and two authoritative servers on 127.0.0.2 / 127.0.0.3 serve every zone. The DNS
-servers run in a process of their own (they stand for remote hosts). Each run starts with an empty cache. Reported: the median of N runs with the mail path
-off (``--no-mail-path``) and on, their ratio (target under 1.3), and the extra registry
-requests (target: one per nameserver / mail-host domain, 30).
+servers run in a process of their own (they stand for remote hosts). Each run starts with
+an empty cache. Reported: the median of N runs with the mail path off (``--no-mail-path``)
+and on, their ratio (target under 1.3), and the extra registry requests (target: one per
+nameserver / mail-host domain, 30).
 """
 
 from __future__ import annotations
