@@ -82,8 +82,11 @@ class LameChecker:
         timeout: float = 3.0,
         claimable: ParkingTable | None = None,
         allow_loopback: bool = False,
+        concurrency: int = 32,
     ) -> None:
         self._addresses = addresses
+        # Bounded: each question holds a socket, and a run may check thousands of zones.
+        self._slots = asyncio.Semaphore(max(1, concurrency))
         self._allow_loopback = allow_loopback
         self._port = port
         self._timeout = timeout
@@ -128,6 +131,10 @@ class LameChecker:
         return NameserverCheck(host, Serving.NO_ANSWER, "; ".join(details))
 
     async def _ask(self, qname: dns.name.Name, address: str) -> tuple[Serving, str]:
+        async with self._slots:
+            return await self._ask_now(qname, address)
+
+    async def _ask_now(self, qname: dns.name.Name, address: str) -> tuple[Serving, str]:
         query = dns.message.make_query(qname, dns.rdatatype.SOA)
         query.flags &= ~dns.flags.RD  # a direct question: no recursion wanted
         try:

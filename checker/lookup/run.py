@@ -196,6 +196,7 @@ def _mail_path(
             port=settings.authoritative_port,
             timeout=timeout,
             allow_loopback=settings.authoritative_loopback,
+            concurrency=settings.concurrency,
         )
     return path
 
