@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from checker.lookup.cache import Cache
+from checker.lookup.cache import CACHE_FILENAME, Cache
 from checker.lookup.drift import REPORT_DAYS, DriftStore, Snapshot, compare
 from checker.lookup.run import run_assessment
 from checker.model import DomainResult, ReasonCode, Risk
@@ -100,14 +101,14 @@ def test_a_new_registrar_alone_is_not_a_change_of_hands(
     assert two_runs(registry, {"nameservers": NS}, after).risk is Risk.NONE
 
 
-@pytest.mark.parametrize("blob", [b"\xff\xfe not json", b'{"seen": 3}', b"[]", b"{}"])
+@pytest.mark.parametrize("state", ["\ufffd not json", '{"seen": 3}', "[]", "{}", "x" * 70000])
 def test_a_corrupt_state_is_no_comparison_and_is_replaced(
-    registry: tuple[FakeRegistry, LookupSettings], blob: bytes
+    registry: tuple[FakeRegistry, LookupSettings], state: str
 ) -> None:
     org, settings = registry
     assert settings.cache_dir is not None
     with Cache.open(settings.cache_dir) as cache:
-        cache.put_blob("drift/v1/maintainer.org", blob, 3600, now=NOW)
+        cache.put_drift("maintainer.org", state, 3600, now=NOW)
     org.add("maintainer.org", synthetic_domain("maintainer.org"))
 
     first = run(settings, "maintainer.org", EARLIER)
@@ -177,3 +178,24 @@ def test_a_change_stops_being_reported_after_the_report_window(tmp_path: Path) -
         assert change.risk is Risk.CRITICAL
         assert store.recall("x.org", seen + timedelta(days=1)) == change
         assert store.recall("x.org", NOW) is None
+
+
+def test_a_cache_of_the_previous_version_gets_the_table_and_keeps_its_evidence(
+    tmp_path: Path,
+) -> None:
+    version_1 = sqlite3.connect(tmp_path / CACHE_FILENAME)
+    version_1.executescript(
+        "CREATE TABLE evidence (domain TEXT PRIMARY KEY, payload TEXT NOT NULL,"
+        " checked_at TEXT NOT NULL, expires_at REAL NOT NULL);"
+        "CREATE TABLE blobs (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at REAL NOT NULL);"
+        "INSERT INTO blobs VALUES ('kept', x'6279746573', 4102444800);"
+        "PRAGMA user_version = 1;"
+    )
+    version_1.close()
+    with Cache.open(tmp_path) as cache:
+        assert cache.warnings == []
+        assert cache.get_blob("kept") == b"bytes"
+        DriftStore(cache).observe("x.org", _shot(NOW))
+        state = DriftStore(cache).load("x.org")
+    assert state is not None
+    assert state.snapshot.registrar == "Registrar A"

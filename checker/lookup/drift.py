@@ -1,9 +1,9 @@
 """Drift between runs: a domain that changed hands since the last run that read it.
 
 The cache keeps, per domain, what the last fresh registry answer said (registration date,
-registrar, nameservers, statuses). It lives in the cache's blob table under its own keys,
-kept for :data:`STATE_TTL` seconds: far beyond the evidence's lifetime, so that a weekly
-scheduled run still has the previous week's state to compare with.
+registrar, nameservers, statuses), in a table of its own kept for :data:`STATE_TTL` seconds:
+far beyond the evidence's lifetime, so that a weekly scheduled run still has the previous
+week's state to compare with.
 
 - The registration date moved: the name was deleted and registered again
   (``changed-hands``, critical).
@@ -27,10 +27,9 @@ from checker.model import DnsInfo, Reason, ReasonCode, Registration, Risk
 
 STATE_TTL = 400 * 86400
 REPORT_DAYS = 30
-_KEY = "drift/v1/"
 #: Registries and WHOIS servers disagree on the time of day (and zone) of a date.
 _DATE_SLACK = timedelta(days=1)
-_MAX_STATE_BYTES = 64 * 1024
+_MAX_STATE_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -108,12 +107,12 @@ class DriftStore:
 
     def load(self, domain: str) -> State | None:
         """The stored state, or None when there is none or it cannot be read."""
-        blob = self._cache.get_blob(_KEY + _domain(domain))
-        if blob is None or len(blob) > _MAX_STATE_BYTES:
+        payload = self._cache.get_drift(domain)
+        if payload is None or len(payload) > _MAX_STATE_CHARS:
             return None
         try:
-            return _state_from_dict(json.loads(blob.decode("utf-8")))
-        except (ValueError, TypeError, KeyError, RecursionError, UnicodeDecodeError):
+            return _state_from_dict(json.loads(payload))
+        except (ValueError, TypeError, KeyError, RecursionError):
             return None
 
     def save(self, domain: str, state: State) -> None:
@@ -121,9 +120,7 @@ class DriftStore:
             payload = json.dumps(_state_to_dict(state), separators=(",", ":"))
         except (ValueError, OverflowError):
             return
-        self._cache.put_blob(
-            _KEY + _domain(domain), payload.encode("utf-8"), STATE_TTL, now=state.snapshot.seen
-        )
+        self._cache.put_drift(domain, payload, STATE_TTL, now=state.snapshot.seen)
 
     def observe(self, domain: str, current: Snapshot) -> Reason | None:
         """Compare a fresh answer with the stored state, store it, and say what changed."""
@@ -148,10 +145,6 @@ def _still_reported(state: State, current: Snapshot) -> bool:
     if state.change is None or state.change_seen is None:
         return False
     return current.seen - state.change_seen <= timedelta(days=REPORT_DAYS)
-
-
-def _domain(domain: str) -> str:
-    return domain.strip().rstrip(".").lower()
 
 
 def _day(moment: datetime) -> str:
