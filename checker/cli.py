@@ -303,6 +303,14 @@ NameserverOption = Annotated[
 NoDnsOption = Annotated[
     bool, typer.Option("--no-dns", envvar=_env("no-dns"), help="Skip DNS checks.")
 ]
+NoMailPathOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-mail-path",
+        envvar=_env("no-mail-path"),
+        help="Skip the nameserver / mail-host domains, lame delegation and drift checks.",
+    ),
+]
 WhoisServerOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -442,6 +450,7 @@ class LookupArgs:
     rdap_bootstrap: str | None = None
     nameserver: str | None = None
     no_dns: bool = False
+    no_mail_path: bool = False
     whois_server: list[str] | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
@@ -482,6 +491,7 @@ class LookupArgs:
             rdap_bootstrap=self.rdap_bootstrap,
             nameserver=resolver,
             dns=not self.no_dns,
+            mail_path=not self.no_mail_path,
             whois_servers=servers,
             cache_dir=self.cache_dir,
             cache=not self.no_cache,
@@ -507,6 +517,7 @@ _LOOKUP_PARAMETERS = (
     _parameter("rdap_bootstrap", RdapBootstrapOption, None),
     _parameter("nameserver", NameserverOption, None),
     _parameter("no_dns", NoDnsOption, False),
+    _parameter("no_mail_path", NoMailPathOption, False),
     _parameter("whois_server", WhoisServerOption, None),
     _parameter("cache_dir", CacheDirOption, None),
     _parameter("no_cache", NoCacheOption, False),

@@ -438,12 +438,14 @@ def domain_from_dict(data: object, where: str = "domain") -> DomainResult:
         at = f"{where}.reasons[{index}]"
         reason_fields = _object(item, at)
         code = _enum(ReasonCode, _field(reason_fields, "code", at), f"{at}.code")
-        if (
-            "risk" in reason_fields
-            and _enum(Risk, reason_fields["risk"], f"{at}.risk") != code.risk
-        ):
-            raise ValueError(f"{at}.risk: {code.value!r} carries risk {code.risk.value!r}")
-        reasons.append(Reason(code, _text(_field(reason_fields, "message", at), f"{at}.message")))
+        severity = None
+        if "risk" in reason_fields:
+            severity = _enum(Risk, reason_fields["risk"], f"{at}.risk")
+            if severity not in code.risks:
+                allowed = ", ".join(sorted(risk.value for risk in code.risks))
+                raise ValueError(f"{at}.risk: {code.value!r} carries risk {allowed}")
+        message = _text(_field(reason_fields, "message", at), f"{at}.message")
+        reasons.append(Reason(code, message, None if severity is code.risk else severity))
     risk = _enum(Risk, _field(fields, "risk", where), f"{where}.risk")
     if risk is not worst_risk(reasons):
         raise ValueError(f"{where}.risk: {risk.value!r} is not the worst risk of its reasons")

@@ -75,6 +75,10 @@ class ReasonCode(str, enum.Enum):
     INACTIVE = "inactive"
     REGISTRY_RESERVED = "registry-reserved"
     NO_MAIL_ROUTE = "no-mail-route"
+    NAMESERVER_AT_RISK = "nameserver-at-risk"
+    MAIL_HOST_AT_RISK = "mail-host-at-risk"
+    LAME_DELEGATION = "lame-delegation"
+    CHANGED_HANDS = "changed-hands"
     LOOKUP_FAILED = "lookup-failed"
     UNSUPPORTED_TLD = "unsupported-tld"
     REGISTRAR_UNAVAILABLE = "registrar-unavailable"
@@ -84,8 +88,13 @@ class ReasonCode(str, enum.Enum):
 
     @property
     def risk(self) -> Risk:
-        """The risk this reason carries."""
+        """The risk this reason carries (its default, for the codes whose risk varies)."""
         return REASON_RISK[self]
+
+    @property
+    def risks(self) -> frozenset[Risk]:
+        """Every risk a reason with this code may carry."""
+        return REASON_RISKS.get(self, frozenset({REASON_RISK[self]}))
 
 
 REASON_RISK: dict[ReasonCode, Risk] = {
@@ -101,6 +110,10 @@ REASON_RISK: dict[ReasonCode, Risk] = {
     ReasonCode.INACTIVE: Risk.MEDIUM,
     ReasonCode.REGISTRY_RESERVED: Risk.MEDIUM,
     ReasonCode.NO_MAIL_ROUTE: Risk.LOW,
+    ReasonCode.NAMESERVER_AT_RISK: Risk.CRITICAL,
+    ReasonCode.MAIL_HOST_AT_RISK: Risk.CRITICAL,
+    ReasonCode.LAME_DELEGATION: Risk.HIGH,
+    ReasonCode.CHANGED_HANDS: Risk.CRITICAL,
     ReasonCode.LOOKUP_FAILED: Risk.UNKNOWN,
     ReasonCode.UNSUPPORTED_TLD: Risk.UNKNOWN,
     ReasonCode.REGISTRAR_UNAVAILABLE: Risk.UNKNOWN,
@@ -110,16 +123,37 @@ REASON_RISK: dict[ReasonCode, Risk] = {
 }
 
 
+#: Codes whose risk depends on the evidence, and the risks they may carry. A host's
+#: domain passes its own risk on; a lame delegation is worse at a provider that lets
+#: anyone claim a zone; a new registration date is worse than a new registrar.
+_HOST_RISKS = frozenset({Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.UNKNOWN})
+REASON_RISKS: dict[ReasonCode, frozenset[Risk]] = {
+    ReasonCode.NAMESERVER_AT_RISK: _HOST_RISKS,
+    ReasonCode.MAIL_HOST_AT_RISK: _HOST_RISKS,
+    ReasonCode.LAME_DELEGATION: frozenset({Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM}),
+    ReasonCode.CHANGED_HANDS: frozenset({Risk.CRITICAL, Risk.HIGH}),
+}
+
+
 @dataclass(frozen=True)
 class Reason:
-    """One finding about a domain, with the evidence in ``message``."""
+    """One finding about a domain, with the evidence in ``message``.
+
+    ``severity`` sets the risk of a code whose risk varies (:data:`REASON_RISKS`); left
+    None, the reason carries its code's risk.
+    """
 
     code: ReasonCode
     message: str
+    severity: Risk | None = None
+
+    def __post_init__(self) -> None:
+        if self.severity is not None and self.severity not in self.code.risks:
+            raise ValueError(f"{self.code.value!r} cannot carry risk {self.severity.value!r}")
 
     @property
     def risk(self) -> Risk:
-        return self.code.risk
+        return self.code.risk if self.severity is None else self.severity
 
 
 class Role(str, enum.Enum):

@@ -31,6 +31,12 @@ class LookupSettings:
     #: Most requests in flight per registry host (``host`` or ``host:port``); the key
     #: ``default`` applies to every host not named. From ``registry-concurrency``.
     registry_concurrency: dict[str, int] = field(default_factory=dict)
+    #: Nameserver and mail-host domains, lame delegations, drift between runs.
+    mail_path: bool = True
+    #: Port the authoritative nameservers are asked on for lame delegations (53 but in tests),
+    #: and whether loopback addresses may be asked (tests); private ones never are.
+    authoritative_port: int = 53
+    authoritative_loopback: bool = False
 
 
 def threshold(fail_on: str) -> Risk | None:

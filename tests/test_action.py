@@ -94,6 +94,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, str]]:
             "DOMAIN_GUARD_NAMESERVER": f"{host}:{port}",
             "DOMAIN_GUARD_CACHE_DIR": str(tmp_path / "cache"),
             "DOMAIN_GUARD_TIMEOUT": "2",
+            "DOMAIN_GUARD_NO_MAIL_PATH": "1",  # no nameserver hosts here; see test_mailpath.py
             "__fake__": str(id(github)),
         }
         _FAKES[env["__fake__"]] = github

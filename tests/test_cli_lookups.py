@@ -48,6 +48,8 @@ def _args(world: tuple[RdapServer, LoopbackDnsServer, Path], tmp_path: Path) -> 
     return [
         "--rdap-bootstrap", str(bootstrap), "--nameserver", f"{host}:{port}",
         "--cache-dir", str(tmp_path / "cache"), "--timeout", "2",
+        # This world has no nameserver hosts: the mail path is tested in test_mailpath.py.
+        "--no-mail-path",
     ]  # fmt: skip
 
 

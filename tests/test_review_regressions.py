@@ -33,6 +33,7 @@ def test_evidence_cached_without_dns_is_not_reused_when_dns_is_on(tmp_path: Path
         common = [
             "domain", "parked-x.com", "-f", "json", "--fail-on", "never",
             "--rdap-bootstrap", str(bootstrap), "--cache-dir", str(tmp_path / "c"),
+            "--no-mail-path",  # no nameserver hosts here; see test_mailpath.py
         ]  # fmt: skip
         first = json.loads(runner.invoke(app, [*common, "--no-dns"]).stdout)["domains"][0]
         assert first["risk"] == "none"

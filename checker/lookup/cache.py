@@ -8,6 +8,10 @@ file is moved aside and rebuilt, an unusable directory or a write that fails (di
 full, a lock held past the timeout) turns the cache off, each with one warning in
 :attr:`Cache.warnings`.
 
+A small ``drift`` table keeps each domain's last registration state far longer than the
+evidence, to see a domain change hands between runs (:mod:`checker.lookup.drift`); a file
+of the previous schema version gets it in place, its evidence kept.
+
 Two processes may share the file: WAL journal, a busy timeout, one statement per
 transaction, ``INSERT OR REPLACE``. Calls are synchronous and short; under asyncio they
 run on the event loop thread and never hold a transaction across an ``await``.
@@ -44,22 +48,30 @@ HEALTHY_TTL = 86400
 AT_RISK_TTL = 3600
 
 CACHE_FILENAME = "evidence.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_BUSY_TIMEOUT = 2.0
 
+_DRIFT_TABLE = (
+    "CREATE TABLE IF NOT EXISTS drift ("
+    " domain TEXT PRIMARY KEY, payload TEXT NOT NULL, expires_at REAL NOT NULL)"
+)
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS evidence ("
     " domain TEXT PRIMARY KEY, payload TEXT NOT NULL, checked_at TEXT NOT NULL,"
     " expires_at REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS blobs ("
     " key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at REAL NOT NULL)",
+    _DRIFT_TABLE,
 )
+#: In-place upgrades: a file at the key's version is brought to the next one.
+_UPGRADES = {1: (_DRIFT_TABLE,)}
 # Selecting every column proves the tables have the shape this version writes.
 _SCHEMA_PROBES = (
     "SELECT domain, payload, checked_at, expires_at FROM evidence LIMIT 0",
     "SELECT key, value, expires_at FROM blobs LIMIT 0",
+    "SELECT domain, payload, expires_at FROM drift LIMIT 0",
 )
-_OUR_TABLES = frozenset({"evidence", "blobs"})
+_OUR_TABLES = frozenset({"evidence", "blobs", "drift"})
 
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
@@ -85,6 +97,8 @@ class CachedEvidence:
         ``--no-dns`` run, or for other mail domains, does not do)."""
         if not dns:
             return True
+        if not mail_domains:  # a nameserver's or mail host's domain: no mail questions
+            return self.dns is not None
         routes = self.dns.mail_routes if self.dns is not None else None
         return routes is not None and all(name in routes for name in mail_domains)
 
@@ -274,6 +288,25 @@ class Cache:
             (key, bytes(value), _timestamp(now) + ttl_seconds),
         )
 
+    # --- drift between runs -------------------------------------------------------------
+
+    def get_drift(self, domain: str, *, now: datetime | None = None) -> str | None:
+        """The last run's state of ``domain`` (see :mod:`checker.lookup.drift`), if kept."""
+        row = self._read(
+            "SELECT payload FROM drift WHERE domain = ? AND expires_at > ?",
+            (_domain_key(domain), _timestamp(now)),
+        )
+        if row is None or not isinstance(row[0], str):
+            return None
+        return row[0]
+
+    def put_drift(self, domain: str, payload: str, ttl_seconds: float, *, now: datetime) -> None:
+        """Keep ``payload`` as the state of ``domain`` for ``ttl_seconds`` from ``now``."""
+        self._write(
+            "INSERT OR REPLACE INTO drift (domain, payload, expires_at) VALUES (?, ?, ?)",
+            (_domain_key(domain), payload, _timestamp(now) + ttl_seconds),
+        )
+
     # --- plumbing -----------------------------------------------------------------------
 
     def _read(self, sql: str, parameters: tuple[object, ...]) -> tuple[object, ...] | None:
@@ -315,6 +348,7 @@ class Cache:
         try:
             self._connection.execute("DELETE FROM evidence WHERE expires_at <= ?", (now,))
             self._connection.execute("DELETE FROM blobs WHERE expires_at <= ?", (now,))
+            self._connection.execute("DELETE FROM drift WHERE expires_at <= ?", (now,))
         except sqlite3.Error:
             pass  # another process may hold the write lock; it will prune next time
 
@@ -393,6 +427,8 @@ def _prepare(connection: sqlite3.Connection) -> None:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
+    if _user_version(connection) in _UPGRADES:
+        _upgrade(connection)
     version = _user_version(connection)
     if version != SCHEMA_VERSION:
         raise _CorruptCache(f"schema version {version}, this version uses {SCHEMA_VERSION}")
@@ -401,6 +437,23 @@ def _prepare(connection: sqlite3.Connection) -> None:
             connection.execute(probe)
         except sqlite3.OperationalError as exc:
             raise _CorruptCache(f"wrong schema: {exc}") from exc
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring an older file to this version in place (its evidence is kept)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = _user_version(connection)  # re-read under the write lock
+        while version in _UPGRADES:
+            for statement in _UPGRADES[version]:
+                connection.execute(statement)
+            version += 1
+        connection.execute(f"PRAGMA user_version = {version}")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
 
 
 def _user_version(connection: sqlite3.Connection) -> int:

@@ -70,14 +70,22 @@ class ParkingTable:
         """
         best: ParkingEntry | None = None
         for raw in nameservers:
-            host = _normalise_host(raw)
-            if not host:
-                continue
-            for entry in self.entries:
-                hit = host == entry.suffix or host.endswith("." + entry.suffix)
-                if hit and (best is None or len(entry.suffix) > len(best.suffix)):
-                    best = entry
+            entry = self.find(raw)
+            if entry is not None and (best is None or len(entry.suffix) > len(best.suffix)):
+                best = entry
         return best.service if best else None
+
+    def find(self, host: str) -> ParkingEntry | None:
+        """The longest entry whose suffix ``host`` is at or below, or None."""
+        name = _normalise_host(host)
+        best: ParkingEntry | None = None
+        if not name:
+            return None
+        for entry in self.entries:
+            hit = name == entry.suffix or name.endswith("." + entry.suffix)
+            if hit and (best is None or len(entry.suffix) > len(best.suffix)):
+                best = entry
+        return best
 
 
 def load_parking_table(extra_path: Path | None = None) -> ParkingTable:
@@ -86,8 +94,13 @@ def load_parking_table(extra_path: Path | None = None) -> ParkingTable:
     Raises ValueError naming the file and line of a malformed entry, and OSError when
     ``extra_path`` cannot be read.
     """
-    shipped = resources.files("checker") / "data" / _PARKING_DATA
-    entries = list(_parse_parking(shipped.read_text(encoding="utf-8"), _PARKING_DATA))
+    return load_suffix_table(_PARKING_DATA, extra_path)
+
+
+def load_suffix_table(data_file: str, extra_path: Path | None = None) -> ParkingTable:
+    """A shipped ``suffix<TAB>service<TAB>source`` table of ``checker/data``, plus a file."""
+    shipped = resources.files("checker") / "data" / data_file
+    entries = list(_parse_parking(shipped.read_text(encoding="utf-8"), data_file))
     if extra_path is not None:
         entries.extend(_parse_parking(extra_path.read_text(encoding="utf-8"), str(extra_path)))
     return ParkingTable(tuple(entries))
@@ -191,6 +204,7 @@ class _Outcome:
     records: tuple[str, ...] = ()
     nxdomain: bool = False
     error: str | None = None
+    aliased: bool = False  # the answer was reached through a CNAME
 
     @property
     def failed(self) -> bool:
@@ -211,6 +225,9 @@ class DnsChecker:
         self._parking = parking if parking is not None else load_parking_table()
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._setup_error: str | None = None
+        #: Mail domain -> the MX hosts its answer named (not reached through a CNAME), read
+        #: by the mail path (:mod:`checker.lookup.mailpath`) instead of asking again.
+        self.mx_hosts: dict[str, tuple[str, ...]] = {}
 
     @property
     def resolver_text(self) -> str:
@@ -276,6 +293,10 @@ class DnsChecker:
             error="; ".join(errors) or None,
         )
 
+    async def resolver(self) -> dns.asyncresolver.Resolver | None:
+        """The recursive resolver this checker asks (None when it cannot be set up)."""
+        return await self._get_resolver()
+
     async def _nameservers(
         self, resolver: dns.asyncresolver.Resolver, name: dns.name.Name | _Outcome
     ) -> _Outcome | None:
@@ -295,6 +316,8 @@ class DnsChecker:
             return None, f"MX {domain}: {mx.error}"
         if mx.nxdomain:
             return False, None
+        if mx.records and not mx.aliased:
+            self.mx_hosts[domain] = mx.records
         if mx.records:
             # RFC 7505: a lone "MX 0 ." says the domain accepts no mail at all.
             return any(exchange != "." for exchange in mx.records), None
@@ -331,7 +354,8 @@ class DnsChecker:
             return _Outcome(error=_truncate(f"{type(exc).__name__}: {exc}"))
         if answer.rrset is None:
             return _Outcome()
-        return _Outcome(records=_rdata_texts(answer.rrset, rdtype))
+        aliased = answer.canonical_name != name
+        return _Outcome(records=_rdata_texts(answer.rrset, rdtype), aliased=aliased)
 
     async def _get_resolver(self) -> dns.asyncresolver.Resolver | None:
         # Two concurrent first checks may both build a resolver; either one will do.

@@ -76,6 +76,17 @@ class SanityCheckedDns:
             f"own hosts ({seen}), so no DNS answer of this run is used"
         )
 
+    def failing(self) -> bool:
+        """Whether the resolver has been judged failing (False until it is judged)."""
+        verdict = self._verdict
+        return (
+            verdict is not None
+            and verdict.done()
+            and not verdict.cancelled()
+            and verdict.exception() is None
+            and verdict.result() is not None
+        )
+
     async def check(self, registrable: str, mail_domains: Sequence[str]) -> DnsInfo:
         if self._probes:
             if self._verdict is None:

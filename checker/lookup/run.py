@@ -16,9 +16,14 @@ from checker.settings import LookupSettings
 from checker.verdict import judge
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from rich.console import Console
 
+    from checker.lookup.dns import DnsChecker
+    from checker.lookup.mailpath import MailPath
     from checker.lookup.rdap import RdapClient
+    from checker.lookup.service import Assessor
 
 
 #: Requests in flight per registry host unless ``registry-concurrency`` says otherwise.
@@ -145,12 +150,14 @@ async def assess_domains(
             )
 
         dns: DnsSource | None = None
+        checker: DnsChecker | None = None
+        sane: SanityCheckedDns | None = None
         if settings.dns:
             checker = DnsChecker(nameserver=settings.nameserver, timeout=min(settings.timeout, 5.0))
             # Names that must exist: a resolver that finds none of them gives no evidence.
             one_per_tld = {name.rsplit(".", 1)[-1]: name for name in domains}
             probes = registry_hosts(u for n in one_per_tld.values() for u in rdap.query_urls(n))
-            dns = SanityCheckedDns(checker, probes, checker.resolver_text)
+            dns = sane = SanityCheckedDns(checker, probes, checker.resolver_text)
         assessor = Assessor(
             [_RdapSource(rdap, policy), whois],
             dns=dns,
@@ -166,8 +173,55 @@ async def assess_domains(
             last_used=last_used,
             lookup_budget=DOMAIN_BUDGET_TIMEOUTS * settings.timeout,
         )
+        if settings.mail_path:
+            assessor.mail_path = _mail_path(
+                assessor, checker, settings, cache=cache, now=now, deadline=deadline
+            )
+            if sane is not None:
+                assessor.mail_path.resolver_failing = sane.failing
         results = await assessor.assess(domains)
     return results, assessor.stats
+
+
+def _mail_path(
+    assessor: Assessor,
+    dns: DnsChecker | None,
+    settings: LookupSettings,
+    *,
+    cache: Cache,
+    now: datetime,
+    deadline: float | None,
+) -> MailPath:
+    """The nameserver / mail-host, lame-delegation and drift checks of an online run."""
+    from checker.domains import DomainClassifier
+    from checker.lookup.drift import DriftStore
+    from checker.lookup.lame import LameChecker
+    from checker.lookup.mailpath import MailPath
+
+    def assess_host(domain: str) -> Awaitable[DomainResult]:
+        return assessor.assess_one(domain, [])
+
+    timeout = min(settings.timeout, 5.0)
+    path = MailPath(
+        assess_host=assess_host,
+        resolver=None if dns is None else dns.resolver,
+        known_mx=None if dns is None else dns.mx_hosts.get,
+        classifier=DomainClassifier(),
+        now=now,
+        drift=DriftStore(cache) if cache.enabled else None,
+        concurrency=settings.concurrency,
+        timeout=timeout,
+        deadline=deadline,
+    )
+    if dns is not None:
+        path.lame = LameChecker(
+            path.addresses,
+            port=settings.authoritative_port,
+            timeout=timeout,
+            allow_loopback=settings.authoritative_loopback,
+            concurrency=settings.concurrency,
+        )
+    return path
 
 
 def run_assessment(

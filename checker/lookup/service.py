@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from checker.log import LOGGER
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
@@ -27,6 +27,9 @@ from checker.model import (
     Risk,
 )
 from checker.verdict import judge
+
+if TYPE_CHECKING:
+    from checker.lookup.mailpath import MailPath
 
 #: Beyond the expiry window, how far ahead a registrar's own answer is still worth reading.
 REGISTRAR_MARGIN_DAYS = 45
@@ -87,6 +90,8 @@ class Assessor:
         self._on_done = on_done
         self._last_used = dict(last_used or {})
         self.stats = LookupStats()
+        #: Nameserver / mail-host domains, lame delegations, drift (set by the run's wiring).
+        self.mail_path: MailPath | None = None
 
     def _judge(
         self,
@@ -281,6 +286,8 @@ class Assessor:
 
     async def _tracked(self, domain: str, mail_domains: Sequence[str]) -> DomainResult:
         result = await self.assess_one(domain, mail_domains)
+        if self.mail_path is not None:
+            result = await self.mail_path.extend(result, mail_domains)
         if self._on_done is not None:
             self._on_done(result)
         return result

@@ -113,6 +113,45 @@ GUIDANCE: dict[ReasonCode, Guidance] = {
         "sent to it, and a lapse would go unnoticed.",
         "Add MX records for the domain, or replace the address with one that receives mail.",
     ),
+    ReasonCode.NAMESERVER_AT_RISK: Guidance(
+        "NameserverDomainAtRisk",
+        "A nameserver of the domain is under a domain that is itself at risk.",
+        "Whoever controls the nameserver's domain answers for this domain: if that domain "
+        "lapses and is registered by someone else, they can publish an MX record and receive "
+        "the password-reset mail. The risk is that of the nameserver's domain.",
+        "Move the domain to nameservers under a domain you control or at a large DNS "
+        "provider, or get the nameserver's operator to renew their domain. If neither is "
+        "possible: " + _TAKE_BACK,
+    ),
+    ReasonCode.MAIL_HOST_AT_RISK: Guidance(
+        "MailHostDomainAtRisk",
+        "A mail server of the domain is under a domain that is itself at risk.",
+        "Mail for the address goes to a host (an MX, or the target of an MX that is a CNAME) "
+        "whose domain is at risk: whoever registers that domain receives the mail. The risk "
+        "is that of the mail host's domain.",
+        "Point the MX records at mail servers you control or at a large mail provider, or get "
+        "the mail host's operator to renew their domain. If neither is possible: " + _TAKE_BACK,
+    ),
+    ReasonCode.LAME_DELEGATION: Guidance(
+        "LameDelegation",
+        "Nameservers of the domain do not serve its zone (a lame delegation).",
+        "Asked directly for the zone's SOA, the delegated nameservers answered REFUSED, "
+        "SERVFAIL, NXDOMAIN or without authority. At a DNS provider that lets anyone create "
+        'a zone without proving ownership (the 2024 "Sitting Ducks" attack), anyone can '
+        "claim the zone there and answer for the domain, mail included: that is critical. "
+        "All nameservers lame is high, some of them medium.",
+        "Create the zone again at the DNS provider, or change the delegation at the registrar "
+        "to nameservers that serve the zone. Remove nameservers you no longer use.",
+    ),
+    ReasonCode.CHANGED_HANDS: Guidance(
+        "DomainChangedHands",
+        "The domain's registration changed since the last run in a way that suggests a new holder.",
+        "Compared with the evidence kept from the previous run: a new registration date means "
+        "the name was deleted and registered again (critical); a new registrar together with "
+        "new nameservers is what a sale or a drop-catch looks like from outside (high).",
+        "Check who holds the domain now. If the change was yours (a transfer and a move of "
+        "DNS), nothing is to be done. If it was not the maintainer: " + _TAKE_BACK,
+    ),
     ReasonCode.LOOKUP_FAILED: Guidance(
         "LookupFailed",
         "The registration could not be checked.",

@@ -35,6 +35,8 @@ class Fault(enum.Enum):
     DROP = "drop"  # never answer: the client times out
     TRUNCATE = "truncate"  # over UDP, an empty answer with TC set; TCP answers fully
     MALFORMED = "malformed"  # the right message id followed by bytes that do not parse
+    NXDOMAIN = "nxdomain"  # rcode 3 for a name that may well exist elsewhere
+    NOT_AUTHORITATIVE = "not-authoritative"  # an authoritative server's answer without AA
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,32 @@ class Query:
 
 
 class LoopbackDnsServer:
-    """A threaded DNS server on 127.0.0.1, same ephemeral port for UDP and TCP."""
+    """A threaded DNS server on 127.0.0.1, same ephemeral port for UDP and TCP.
 
-    def __init__(self, records: str = "") -> None:
-        self._records: list[RR] = []
+    ``authoritative=True`` plays an authoritative server instead of a resolver: answers
+    carry AA and not RA. ``host`` and ``port`` bind another loopback address (127.0.0.x)
+    or a given port, so that several authoritative servers can share one port.
+    """
+
+    def __init__(
+        self,
+        records: str = "",
+        *,
+        authoritative: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._authoritative = authoritative
+        # Indexed by owner name, with every name above one (empty non-terminals exist too):
+        # a benchmark's thousands of records must not make each answer a linear scan.
+        self._records: dict[str, list[RR]] = {}
+        self._names: set[str] = set()
         self._faults: dict[tuple[str, str | None], Fault] = {}
         self._queries: list[Query] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._udp, self._tcp = _bind_pair()
+        self._udp, self._tcp = _bind_pair(host, port)
         if records:
             self.add_records(records)
 
@@ -72,7 +90,11 @@ class LoopbackDnsServer:
         """Add records written in zone-file syntax, one per line, names absolute."""
         parsed = RR.fromZone(zone_text)
         with self._lock:
-            self._records.extend(parsed)
+            for rr in parsed:
+                owner = _key(str(rr.rname))
+                self._records.setdefault(owner, []).append(rr)
+                labels = owner.split(".")
+                self._names.update(".".join(labels[i:]) for i in range(len(labels)))
 
     def set_fault(self, name: str, fault: Fault, qtype: str | None = None) -> None:
         """Misbehave for ``name`` (for every type, or only ``qtype``)."""
@@ -103,6 +125,10 @@ class LoopbackDnsServer:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.close_sockets()
+
+    def close_sockets(self) -> None:
+        """Release the port (of a server never started, or after :meth:`stop`)."""
         self._udp.close()
         self._tcp.close()
 
@@ -182,8 +208,9 @@ class LoopbackDnsServer:
         with self._lock:
             self._queries.append(Query(name, qtype, transport))
             fault = self._faults.get((name, qtype)) or self._faults.get((name, None))
-            records = list(self._records)
-        reply = request.reply(ra=1, aa=0)
+            # Read without copying: records are only ever added, under the GIL.
+            records, names = self._records, self._names
+        reply = request.reply(ra=0, aa=1) if self._authoritative else request.reply(ra=1, aa=0)
         if fault is Fault.DROP:
             return None
         if fault is Fault.MALFORMED:
@@ -194,17 +221,24 @@ class LoopbackDnsServer:
         if fault is Fault.REFUSED:
             reply.header.rcode = RCODE.REFUSED
             return bytes(reply.pack())
+        if fault is Fault.NXDOMAIN:
+            reply.header.rcode = RCODE.NXDOMAIN
+            return bytes(reply.pack())
+        if fault is Fault.NOT_AUTHORITATIVE:
+            reply.header.aa = 0
         if fault is Fault.TRUNCATE and transport == "udp":
             reply.header.tc = 1
             return bytes(reply.pack())
-        _answer(reply, name, question.qtype, records)
+        _answer(reply, name, question.qtype, records, names)
         return bytes(reply.pack())
 
 
-def _answer(reply: DNSRecord, name: str, qtype: int, records: list[RR]) -> None:
+def _answer(
+    reply: DNSRecord, name: str, qtype: int, records: dict[str, list[RR]], names: set[str]
+) -> None:
     """Fill ``reply`` from ``records``: data, CNAME chain, NODATA or NXDOMAIN."""
     for _ in range(8):  # follow at most a short CNAME chain
-        at_name = [rr for rr in records if _key(str(rr.rname)) == name]
+        at_name = records.get(name, [])
         matching = [rr for rr in at_name if rr.rtype == qtype]
         if matching:
             reply.add_answer(*matching)
@@ -214,7 +248,7 @@ def _answer(reply: DNSRecord, name: str, qtype: int, records: list[RR]) -> None:
             reply.add_answer(cnames[0])
             name = _key(str(cnames[0].rdata.label))
             continue
-        exists = bool(at_name) or any(_key(str(rr.rname)).endswith("." + name) for rr in records)
+        exists = bool(at_name) or name in names
         if not exists:
             reply.header.rcode = RCODE.NXDOMAIN
         return
@@ -224,19 +258,42 @@ def _key(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
-def _bind_pair() -> tuple[socket.socket, socket.socket]:
-    """A UDP and a TCP socket bound to the same ephemeral port of 127.0.0.1."""
-    for _ in range(_BIND_ATTEMPTS):
+def _bind_pair(host: str = "127.0.0.1", wanted: int = 0) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to the same port (ephemeral unless ``wanted``) of ``host``."""
+    for _ in range(_BIND_ATTEMPTS if wanted == 0 else 1):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.bind(("127.0.0.1", 0))
+        try:
+            udp.bind((host, wanted))
+        except OSError:
+            udp.close()
+            raise
         port = udp.getsockname()[1]
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            tcp.bind(("127.0.0.1", port))
+            tcp.bind((host, port))
         except OSError:
             udp.close()
             tcp.close()
             continue
         tcp.listen(16)
         return udp, tcp
-    raise OSError("could not bind UDP and TCP to one loopback port")
+    raise OSError(f"could not bind UDP and TCP to one port of {host}")
+
+
+def authoritative_servers(hosts: list[str], attempts: int = 20) -> list[LoopbackDnsServer]:
+    """Authoritative servers (not started) on each of ``hosts`` (127.0.0.x), sharing one port."""
+    for _ in range(attempts):
+        first = LoopbackDnsServer(authoritative=True, host=hosts[0])
+        servers = [first]
+        try:
+            for host in hosts[1:]:
+                servers.append(
+                    LoopbackDnsServer(authoritative=True, host=host, port=first.address[1])
+                )
+        except OSError:
+            for server in servers:
+                server.close_sockets()
+            continue
+        return servers
+    raise OSError("could not bind one port on every address")
