@@ -46,7 +46,7 @@ def world(tmp_path: Path) -> Iterator[tuple[list[str], LoopbackWhoisServer, Rdap
         args = [
             "--rdap-bootstrap", str(rdap.write_bootstrap(tmp_path / "bootstrap.json")),
             "--whois-server", f"uk.com={host}:{port}",
-            "--no-dns", "--cache-dir", str(tmp_path / "cache"), "--timeout", "2",
+            "--no-dns", "--no-mail-path", "--cache-dir", str(tmp_path / "cache"), "--timeout", "2",
             "-f", "json", "--fail-on", "never",
         ]  # fmt: skip
         yield args, whois, rdap

@@ -236,11 +236,9 @@ class MailPath:
             self._host_result(early)  # the registry lookups start while DNS is asked
         if self.resolver_failing():
             # A resolver that finds nothing would make every nameserver "lame" and every
-            # mail domain host-less: its answers are not evidence (the domain says why).
-            extra.append(
-                Reason(ReasonCode.LOOKUP_FAILED, "mail hosts and lame delegations: not checked, "
-                       "the resolver is failing")
-            )  # fmt: skip
+            # mail domain host-less: its answers are not evidence, and the domain's own DNS
+            # evidence already says the resolver is failing (lookup-failed).
+            pass
         elif self._resolver is not None:  # without DNS: the registry's nameservers only
             (mail_hosts, mail_error), lame = await asyncio.gather(
                 self._mail_hosts(mail_domains), self._lame_reasons(result.domain, nameservers)

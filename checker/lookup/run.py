@@ -244,15 +244,21 @@ def run_assessment(
     warnings = list(cache.warnings)
     try:
         # The cache first, with no event loop, client or bootstrap: a run the cache
-        # answers whole (or an offline run) does no network set-up at all.
-        hits, misses = cached_assessment(
-            domains,
-            cache,
-            now=now,
-            window_days=settings.expiry_window_days,
-            last_used=last_used,
-            dns=settings.dns,
-        )
+        # answers whole (or an offline run) does no network set-up at all. The mail path's
+        # checks (nameserver / mail-host domains, lame delegations, drift) are not in the
+        # evidence cached per domain, so with them on every domain goes through the assessor,
+        # which still answers each registration from the cache.
+        hits: dict[str, DomainResult] = {}
+        misses: Mapping[str, Sequence[str]] = domains
+        if settings.offline or not settings.mail_path:
+            hits, misses = cached_assessment(
+                domains,
+                cache,
+                now=now,
+                window_days=settings.expiry_window_days,
+                last_used=last_used,
+                dns=settings.dns,
+            )
         if settings.offline or not misses:
             results = [hits.get(name) or _not_asked(name, now) for name in domains]
             return results, LookupStats(domains=len(domains), cache_hits=len(hits)), warnings
