@@ -6,7 +6,8 @@ reason applies. Without one it is ``unknown``, whatever DNS says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from checker.lifecycle import load_vocabulary
@@ -215,3 +216,11 @@ def judge(
         cached=cached,
         contacts=contacts,
     )
+
+
+def with_reasons(result: DomainResult, extra: Sequence[Reason]) -> DomainResult:
+    """``result`` with ``extra`` reasons, worst first, and the risk of the worst."""
+    if not extra:
+        return result
+    reasons = sorted((*result.reasons, *extra), key=lambda r: -r.risk.rank)
+    return replace(result, reasons=tuple(reasons), risk=worst_risk(reasons))

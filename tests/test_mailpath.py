@@ -349,3 +349,46 @@ def test_a_thousand_domains_sharing_fifty_nameserver_domains_cost_fifty_requests
     assert net.requests == 50
     assert com.requests == 1000
     assert all(r.risk is Risk.NONE for r in results)
+
+
+def test_a_warm_run_keeps_the_mail_path_finding_without_asking_anyone(world: World) -> None:
+    first = world.run("ns-lapsed.org")["ns-lapsed.org"]
+    registry, resolver = world.rdap.requests, len(world.recursive.queries_for("ns-lapsed.org"))
+    second = world.run("ns-lapsed.org")["ns-lapsed.org"]
+
+    assert second.cached
+    assert (world.rdap.requests, len(world.recursive.queries_for("ns-lapsed.org"))) == (
+        registry,
+        resolver,
+    )  # answered whole from the cache: no registry, no resolver
+    assert second.risk is Risk.CRITICAL
+    assert only(second, ReasonCode.NAMESERVER_AT_RISK) == only(first, ReasonCode.NAMESERVER_AT_RISK)
+
+
+def test_an_incomplete_mail_path_is_asked_again_on_the_next_run(world: World) -> None:
+    first = world.run("ns-broken.org")["ns-broken.org"]
+    assert first.risk is Risk.UNKNOWN  # broken-dns.net's registry answers 403
+    before = world.net.requests_for("broken-dns.net")
+    second = world.run("ns-broken.org")["ns-broken.org"]
+
+    assert world.net.requests_for("broken-dns.net") > before
+    assert second.risk is Risk.UNKNOWN
+
+
+def test_a_kept_outcome_that_cannot_be_read_is_asked_again(tmp_path: Path) -> None:
+    from checker.lookup.cache import Cache
+    from checker.lookup.mailmemo import MailPathMemo, _key
+    from checker.model import Reason
+
+    with Cache.open(tmp_path) as cache:
+        memo = MailPathMemo(cache, dns=True)
+        memo.put("a.org", ["a.org"], [Reason(ReasonCode.LAME_DELEGATION, "m", Risk.HIGH)], NOW)
+        assert memo.get("a.org", ["a.org"], NOW) == [
+            Reason(ReasonCode.LAME_DELEGATION, "m", Risk.HIGH)
+        ]
+        assert memo.get("a.org", ["mail.a.org"], NOW) is None  # other questions
+        assert MailPathMemo(cache, dns=False).get("a.org", ["a.org"], NOW) is None
+        cache.put_blob(_key("a.org", ["a.org"], True), b'[{"code": "no-such"}]', 60, now=NOW)
+        assert memo.get("a.org", ["a.org"], NOW) is None
+        memo.put("b.org", ["b.org"], [Reason(ReasonCode.LOOKUP_FAILED, "x")], NOW)
+        assert memo.get("b.org", ["b.org"], NOW) is None  # an incomplete outcome is not kept

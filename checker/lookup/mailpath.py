@@ -20,7 +20,7 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
@@ -35,8 +35,9 @@ from checker.log import LOGGER
 from checker.lookup.dns import MAX_MAIL_DOMAINS
 from checker.lookup.drift import DriftStore, snapshot
 from checker.lookup.lame import LameChecker, lame_reasons
+from checker.lookup.mailmemo import MailPathMemo
 from checker.model import ContactKind, DomainResult, Reason, ReasonCode, Risk
-from checker.verdict import worst_risk
+from checker.verdict import with_reasons
 
 HOST_PROVIDERS_DATA = "host-providers.txt"
 #: More MX hosts than this per mail domain, or host domains than this per domain, are not
@@ -156,14 +157,6 @@ def host_reasons(refs: Sequence[HostRef], results: dict[str, DomainResult]) -> l
     return reasons
 
 
-def with_reasons(result: DomainResult, extra: Sequence[Reason]) -> DomainResult:
-    """``result`` with ``extra`` reasons, worst first, and the risk of the worst."""
-    if not extra:
-        return result
-    reasons = sorted((*result.reasons, *extra), key=lambda r: -r.risk.rank)
-    return replace(result, reasons=tuple(reasons), risk=worst_risk(reasons))
-
-
 class MailPath:
     """Extends each verdict with the mail path checks; one instance serves a whole run."""
 
@@ -185,6 +178,8 @@ class MailPath:
     ) -> None:
         self._assess_host = assess_host
         self.resolver_failing = resolver_failing
+        #: Where complete outcomes are kept for runs the cache answers whole.
+        self.memo: MailPathMemo | None = None
         self._resolver = resolver
         self._known_mx = known_mx
         self._classifier = classifier
@@ -219,10 +214,19 @@ class MailPath:
             return with_reasons(result, [*self._drift_reasons(result, record=False), late])
 
     async def _extend(self, result: DomainResult, mail_domains: Sequence[str]) -> DomainResult:
-        extra = self._drift_reasons(result)
+        drift = self._drift_reasons(result)
+        extra = await self._path_reasons(result, mail_domains)
+        if self.memo is not None:
+            self.memo.put(result.domain, mail_domains, extra, self._now)
+        return with_reasons(result, [*drift, *extra])
+
+    async def _path_reasons(
+        self, result: DomainResult, mail_domains: Sequence[str]
+    ) -> list[Reason]:
+        extra: list[Reason] = []
         registration = result.registration
         if registration is not None and not registration.registered:
-            return with_reasons(result, extra)  # nothing is delegated: nothing to follow
+            return extra  # nothing is delegated: nothing to follow
         nameservers = sorted(
             {
                 h.strip().rstrip(".").lower()
@@ -261,7 +265,7 @@ class MailPath:
         # Shielded: the lookups are shared, and one domain giving up must not cancel them.
         answers = await asyncio.gather(*(asyncio.shield(self._host_result(d)) for d in domains))
         extra += host_reasons(refs, dict(zip(domains, answers, strict=True)))
-        return with_reasons(result, extra)
+        return extra
 
     def _dependent(
         self, domain: str, nameservers: Sequence[str], mail_hosts: Sequence[tuple[str, str | None]]

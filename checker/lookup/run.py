@@ -13,7 +13,7 @@ from checker.lookup.cache import Cache
 from checker.lookup.stats import LookupStats
 from checker.model import DomainResult, LookupFailure, ReasonCode, Registration
 from checker.settings import LookupSettings
-from checker.verdict import judge
+from checker.verdict import judge, with_reasons
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from checker.lookup.dns import DnsChecker
+    from checker.lookup.drift import DriftStore
+    from checker.lookup.mailmemo import MailPathMemo
     from checker.lookup.mailpath import MailPath
     from checker.lookup.rdap import RdapClient
     from checker.lookup.service import Assessor
@@ -70,12 +72,23 @@ def cached_assessment(
     window_days: int,
     last_used: Mapping[str, datetime] | None = None,
     dns: bool = True,
+    mail_path: bool = False,
 ) -> tuple[dict[str, DomainResult], dict[str, Sequence[str]]]:
     """Verdicts for the domains the cache answers, and the domains it does not.
 
     Evidence that lacks what this run would have asked (the DNS answers, with ``dns``)
-    counts as not cached: a ``--no-dns`` run's evidence must not read healthy here.
+    counts as not cached: a ``--no-dns`` run's evidence must not read healthy here. With
+    ``mail_path``, a domain is answered only when its mail path's outcome is kept too
+    (:mod:`checker.lookup.mailmemo`), with a change of hands still being reported.
     """
+    memo: MailPathMemo | None = None
+    drift: DriftStore | None = None
+    if mail_path:
+        from checker.lookup.drift import DriftStore
+        from checker.lookup.mailmemo import MailPathMemo
+
+        memo = MailPathMemo(cache, dns=dns)
+        drift = DriftStore(cache) if cache.enabled else None
     last_used = last_used or {}
     hits: dict[str, DomainResult] = {}
     misses: dict[str, Sequence[str]] = {}
@@ -84,7 +97,11 @@ def cached_assessment(
         if cached is None or not cached.answers(mail_domains, dns=dns):
             misses[name] = mail_domains
             continue
-        hits[name] = judge(
+        path = None if memo is None else memo.get(name, mail_domains, now)
+        if memo is not None and path is None:
+            misses[name] = mail_domains
+            continue
+        result = judge(
             name,
             registration=cached.registration,
             dns=cached.dns,
@@ -94,6 +111,10 @@ def cached_assessment(
             checked_at=cached.checked_at,
             cached=True,
         )
+        if path is not None:
+            changed = None if drift is None else drift.recall(name, now)
+            result = with_reasons(result, [*path, *([changed] if changed else [])])
+        hits[name] = result
     return hits, misses
 
 
@@ -117,6 +138,7 @@ async def assess_domains(
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
     from checker.lookup.dns import DnsChecker
     from checker.lookup.http import DOMAIN_BUDGET_TIMEOUTS, HostLimiter, make_client
+    from checker.lookup.mailmemo import MailPathMemo
     from checker.lookup.rdap import RdapClient
     from checker.lookup.resolver_check import SanityCheckedDns, registry_hosts
     from checker.lookup.service import Assessor, DnsSource, registrar_worth_asking
@@ -179,6 +201,7 @@ async def assess_domains(
             )
             if sane is not None:
                 assessor.mail_path.resolver_failing = sane.failing
+            assessor.mail_path.memo = MailPathMemo(cache, dns=settings.dns)
         results = await assessor.assess(domains)
     return results, assessor.stats
 
@@ -244,21 +267,16 @@ def run_assessment(
     warnings = list(cache.warnings)
     try:
         # The cache first, with no event loop, client or bootstrap: a run the cache
-        # answers whole (or an offline run) does no network set-up at all. The mail path's
-        # checks (nameserver / mail-host domains, lame delegations, drift) are not in the
-        # evidence cached per domain, so with them on every domain goes through the assessor,
-        # which still answers each registration from the cache.
-        hits: dict[str, DomainResult] = {}
-        misses: Mapping[str, Sequence[str]] = domains
-        if settings.offline or not settings.mail_path:
-            hits, misses = cached_assessment(
-                domains,
-                cache,
-                now=now,
-                window_days=settings.expiry_window_days,
-                last_used=last_used,
-                dns=settings.dns,
-            )
+        # answers whole, mail path included (or an offline run), does no network set-up.
+        hits, misses = cached_assessment(
+            domains,
+            cache,
+            now=now,
+            window_days=settings.expiry_window_days,
+            last_used=last_used,
+            dns=settings.dns,
+            mail_path=settings.mail_path and not settings.offline,
+        )
         if settings.offline or not misses:
             results = [hits.get(name) or _not_asked(name, now) for name in domains]
             return results, LookupStats(domains=len(domains), cache_hits=len(hits)), warnings
