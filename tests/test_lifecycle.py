@@ -192,3 +192,16 @@ def test_a_word_local_to_one_registry_is_unrecognised_under_another() -> None:
     assert load_vocabulary().state("UNAVAILABLE", "example.ca") == "reserved"
     result = judge("example.com", registration=_registration("UNAVAILABLE"), now=NOW)
     assert result.risk is Risk.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("word", "domain", "state"),
+    [
+        # held-out real answers (richardpenman/whois test/samples/whois), see lifecycle.json
+        ("OKDelegated", "google.md", "active"),
+        ("Administratively blocked", "google.cr", "prohibited"),  # FRED serverBlocked: a lock
+        ("administratively kept out of zone", "example.cz", "hold"),
+    ],
+)
+def test_held_out_registry_words_map_to_their_state(word: str, domain: str, state: str) -> None:
+    assert load_vocabulary().state(word, domain) == state

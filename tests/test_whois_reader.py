@@ -315,3 +315,56 @@ def test_a_value_with_an_unknown_word_among_codes_stays_whole_and_unknown() -> N
     assert result.statuses == ("ok frobnicated",)
     judged = judge("example.com", registration=result, now=utc(2026, 1, 1))
     assert judged.risk.value == "unknown"
+
+
+# --- held-out answers (not in the corpus) ---------------------------------------------------
+# Cut down from real answers in richardpenman/whois test/samples/whois (MIT), read
+# 2026-12-06 for a check of the reader on answers nobody here had tuned it to.
+
+
+def test_a_blank_registrar_whois_server_field_opens_no_section() -> None:
+    """ICANN-format answers leave 'Registrar WHOIS Server:' empty (google.mn); taken for a
+    registrar section's title, it hid every date after it and the name read healthy with
+    'no-expiry-published'."""
+    text = (
+        "Domain Name: example.mn\n"
+        "Registry Domain ID: D1-MN\n"
+        "Registrar WHOIS Server:\n"
+        "Registrar URL: http://registrar.example\n"
+        "Updated Date: 2022-03-06T09:28:16Z\n"
+        "Creation Date: 2005-04-07T00:00:00Z\n"
+        "Registry Expiry Date: 2023-04-07T00:00:00Z\n"
+        "Registrar: Example Registrar\n"
+        "Domain Status: clientTransferProhibited https://icann.org/epp#clientTransferProhibited\n"
+    )
+    record = registered(text, "example.mn")
+    assert record.expires == utc(2023, 4, 7)
+    assert record.created == utc(2005, 4, 7)
+    assert record.updated == utc(2022, 3, 6, 9, 28, 16)
+
+
+def test_a_title_with_no_value_still_opens_its_section() -> None:
+    text = (
+        "Domain Name: example.mn\n"
+        "Registry Expiry Date: 2023-04-07T00:00:00Z\n"
+        "Registrar:\n"
+        "   Expiry Date: 2030-01-01\n"
+    )
+    assert registered(text, "example.mn").expires == utc(2023, 4, 7)
+
+
+def test_isoc_il_validity_is_the_expiry() -> None:
+    text = "domain:       example.co.il\nstatus:       Transfer Locked\nassigned:     05-06-1999\nvalidity:     05-06-2026\n"  # noqa: E501
+    assert registered(text, "example.co.il").expires == utc(2026, 6, 5)
+
+
+def test_a_status_code_followed_by_the_registrys_prose_is_read_by_its_code() -> None:
+    text = (
+        "Domain Name............: example.kz\n"
+        "Domain status : clientTransferProhibited - status prohibits domain transfer "
+        "without documents (clientTransferProhibited)\n"
+        "                clientDeleteProhibited - status prevent domain deletion from the "
+        "registry\n"
+    )
+    record = registered(text, "example.kz")
+    assert set(record.statuses) == {"client transfer prohibited", "client delete prohibited"}

@@ -287,9 +287,17 @@ def normalise_statuses(raw: str, aliases: Mapping[str, str | None] | None = None
     return [status for status, _, _ in _read_statuses(raw, aliases or {})]
 
 
+_DESCRIBED = re.compile(r"^\s*(?P<code>[A-Za-z][A-Za-z_]*)\s+[-\u2013\u2014]\s+\S", re.S)
+
+
 def _read_statuses(raw: str, aliases: Mapping[str, str | None]) -> list[tuple[str, str, bool]]:
     """(status, the registry's word, read through an alias) for each word in ``raw``."""
     cleaned = _PARENTHESIS.sub(" ", _URL.sub(" ", raw))
+    described = _DESCRIBED.match(cleaned)
+    if described and load_vocabulary().state(described["code"]) is not None:
+        # 'clientTransferProhibited - status prohibits domain transfer ...' (.kz): a known
+        # code followed by the registry's prose about it; the prose is not more statuses.
+        cleaned = described["code"]
     result: list[tuple[str, str, bool]] = []
     for part in re.split(r"[,;/|]", cleaned):
         word = _STATUS_CODE.sub("", part.strip())
@@ -836,6 +844,8 @@ def _read_fields(
                     continued = kind  # a list may go on, indented, on the next lines
             block = None
             continue
+        if kind is None and _empty_field(forms):
+            continue  # 'Registrar WHOIS Server:' left blank is a field, not a section's title
         block, block_order = kind, order
         titled = True
         if kind is None:
@@ -843,6 +853,20 @@ def _read_fields(
         elif kind == "domain":
             section = "domain"
     return found
+
+
+#: Words of labels that name one value (ICANN RDDS 'Registrar WHOIS Server:', 'Registrar
+#: URL:', 'Registrar Abuse Contact Email:', 'Reseller:', 'DNSSEC:', 'Registrar IANA ID:'),
+#: which registries leave empty; a title opening a section ('Registrar:', 'Registrant:',
+#: 'Name Servers:') has none of them.
+_FIELD_WORDS = frozenset({"url", "iana", "id", "email", "e-mail", "phone", "fax", "date",
+                          "dnssec", "reseller", "ext"})  # fmt: skip
+
+
+def _empty_field(forms: tuple[str, ...]) -> bool:
+    """Whether a label left without a value is a field of one value rather than a title."""
+    words = set(" ".join(forms).split())
+    return bool(words & _FIELD_WORDS) or {"whois", "server"} <= words
 
 
 def _split_codes(status: str, word: str, name: str, vocabulary: Vocabulary) -> list[str]:
