@@ -22,7 +22,22 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar, cas
 import typer
 
 from checker import __version__
-from checker.settings import DEFAULT_DEADLINE, FAIL_ON_CHOICES, LookupSettings
+from checker.policy import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    incomplete,
+)
+from checker.settings import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE,
+    DEFAULT_EXPIRY_WINDOW,
+    DEFAULT_FAIL_ON,
+    DEFAULT_TIMEOUT,
+    FAIL_ON_CHOICES,
+    LookupSettings,
+)
 
 if TYPE_CHECKING:
     from checker.config import Options
@@ -32,7 +47,6 @@ if TYPE_CHECKING:
     from checker.shard import Shard, ShardCoverage
     from checker.sources.metadata_dump import DumpResult
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ENV_PREFIX = "DOMAIN_GUARD_"
 
 app = typer.Typer(
@@ -259,7 +273,7 @@ FailOnOption = Annotated[
         "--fail-on",
         envvar=_env("fail-on"),
         metavar="|".join(FAIL_ON_CHOICES),
-        help="Exit 1 when a domain's risk is at or above this level. [default: high]",
+        help=f"Exit 1 when a domain's risk is at or above this level. [default: {DEFAULT_FAIL_ON}]",
     ),
 ]
 FailOnUnknownOption = Annotated[
@@ -341,7 +355,7 @@ TimeoutOption = Annotated[
         envvar=_env("timeout"),
         min=0.1,
         metavar="SECONDS",
-        help="Per request. [default: 10]",
+        help=f"Per request. [default: {DEFAULT_TIMEOUT:g}]",
         show_default=False,
     ),
 ]
@@ -363,7 +377,7 @@ ConcurrencyOption = Annotated[
         min=1,
         max=256,
         metavar="N",
-        help="Requests in flight at once (1 to 256). [default: 32]",
+        help=f"Requests in flight at once (1 to 256). [default: {DEFAULT_CONCURRENCY}]",
         show_default=False,
     ),
 ]
@@ -375,7 +389,8 @@ ExpiryWindowOption = Annotated[
         min=0,
         max=3650,
         metavar="DAYS",
-        help="Report 'expiring-soon' when a registration expires within DAYS. [default: 30]",
+        help="Report 'expiring-soon' when a registration expires within DAYS. "
+        f"[default: {DEFAULT_EXPIRY_WINDOW}]",
     ),
 ]
 
@@ -454,9 +469,9 @@ class LookupArgs:
     whois_server: list[str] | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     deadline: float | None = DEFAULT_DEADLINE
-    concurrency: int = 32
+    concurrency: int = DEFAULT_CONCURRENCY
     expiry_window: int | None = None
     shard: Shard | None = None
 
@@ -521,9 +536,9 @@ _LOOKUP_PARAMETERS = (
     _parameter("whois_server", WhoisServerOption, None),
     _parameter("cache_dir", CacheDirOption, None),
     _parameter("no_cache", NoCacheOption, False),
-    _parameter("timeout", TimeoutOption, 10.0),
+    _parameter("timeout", TimeoutOption, DEFAULT_TIMEOUT),
     _parameter("deadline", DeadlineOption, DEFAULT_DEADLINE),
-    _parameter("concurrency", ConcurrencyOption, 32),
+    _parameter("concurrency", ConcurrencyOption, DEFAULT_CONCURRENCY),
     _parameter("expiry_window", ExpiryWindowOption, None),
     _parameter("shard", ShardOption, None),
 )
@@ -906,8 +921,8 @@ def action(
     except (ActionInputError, OSError) as exc:
         typer.echo(workflow_command("error", f"domain-guard: {exc}"))
         raise typer.Exit(EXIT_USAGE) from None
-    if published.issue_failed and code == EXIT_OK:
-        code = EXIT_UNREADABLE
+    if published.issue_failed:
+        code = incomplete(code)
     raise typer.Exit(code)
 
 
@@ -1049,7 +1064,7 @@ def _merged_issues(
         report_repositories,
         sync_report_issues,
     )
-    from checker.settings import threshold
+    from checker.policy import threshold
 
     try:
         endpoints = Endpoints.from_env()
@@ -1068,7 +1083,7 @@ def _merged_issues(
     if coverage is not None and not coverage.complete:
         # Every issue of a domain in a missing shard would be closed as if it were healthy.
         _say("error: issues not kept: the merged reports miss shards (see the warning above)")
-        return EXIT_UNREADABLE if code == EXIT_OK else code
+        return incomplete(code)
 
     async def issues() -> list[IssueResult]:
         async with GitHubClient(token, endpoints) as client:
@@ -1142,7 +1157,7 @@ def org(
         sync_org_issues,
         valid_login,
     )
-    from checker.settings import threshold
+    from checker.policy import threshold
 
     options = _configure(run, lookup.expiry_window, None)
     settings = lookup.settings(options.expiry_window, registries=options.registry_concurrency)
@@ -1253,7 +1268,7 @@ def _issue_outcomes(results: Sequence[IssueResult], code: int) -> int:
                 refused.append(item.repository)
                 continue
             _say(f"error: issue in {item.repository}: {item.error.message}")
-            code = EXIT_UNREADABLE if code == EXIT_OK else code
+            code = incomplete(code)
         elif item.outcome is not None:
             if item.outcome.action.value != "nothing":
                 number = f" #{item.outcome.number}" if item.outcome.number else ""
@@ -1395,21 +1410,9 @@ def _emit(report: Report, run: RunArgs) -> None:
 
 
 def _exit_code(report: Report, options: Options) -> int:
-    from checker.model import Risk
-    from checker.settings import threshold
+    from checker.policy import exit_code
 
-    limit = threshold(options.fail_on)
-    if limit is not None and any(d.risk.at_least(limit) for d in report.domains):
-        return EXIT_FINDINGS
-    if options.fail_on_unknown and any(d.risk is Risk.UNKNOWN for d in report.domains):
-        return EXIT_FINDINGS
-    if report.errors:
-        return EXIT_UNREADABLE
-    from checker.unchecked import judged_none
-
-    if judged_none(report):  # no network, a failing resolver: never a silent pass
-        return EXIT_UNREADABLE
-    return EXIT_OK
+    return exit_code(report, options.fail_on, options.fail_on_unknown)
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from checker.domains import DomainClassifier, InvalidDomain, to_a_label
 from checker.model import Contact, ContactKind, DomainResult, Report
-from checker.settings import FAIL_ON_CHOICES
+from checker.settings import DEFAULT_EXPIRY_WINDOW, DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from checker.sources.pyproject import _Locator
 
 if TYPE_CHECKING:
@@ -136,9 +136,9 @@ class Config:
 class Options:
     """The settings of a run once every layer was merged. The defaults are the tool's."""
 
-    fail_on: str = "high"
+    fail_on: str = DEFAULT_FAIL_ON
     fail_on_unknown: bool = False
-    expiry_window: int = 30
+    expiry_window: int = DEFAULT_EXPIRY_WINDOW
     exclude: tuple[str, ...] = ()
     providers: tuple[str, ...] = ()
     ignore: tuple[Ignore, ...] = ()

@@ -10,6 +10,7 @@ Everything here is immutable and free of I/O.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,6 +46,11 @@ class Risk(str, enum.Enum):
         if self in (Risk.UNKNOWN, Risk.NONE) or threshold in (Risk.UNKNOWN, Risk.NONE):
             return False
         return self.rank >= threshold.rank
+
+    @staticmethod
+    def worst(risks: Iterable[Risk]) -> Risk:
+        """The highest-ranked of ``risks``; ``none`` when there are none."""
+        return max(risks, key=_RISK_RANK.__getitem__, default=Risk.NONE)
 
 
 _RISK_RANK = {
@@ -314,8 +320,4 @@ class Report:
     @property
     def highest_risk(self) -> Risk:
         """The worst risk among the domains; ``none`` when there are none."""
-        worst = Risk.NONE
-        for result in self.domains:
-            if result.risk.rank > worst.rank:
-                worst = result.risk
-        return worst
+        return Risk.worst(d.risk for d in self.domains)

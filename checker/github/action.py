@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from checker.model import Report, Risk
+from checker.model import Report
+from checker.policy import failing, threshold
 from checker.report.escape import guard_output, workflow_command
-from checker.settings import FAIL_ON_CHOICES, threshold
+from checker.settings import FAIL_ON_CHOICES
 
 FORMATS = ("github", "text", "json", "sarif", "markdown", "html")
 REPORT_NAME = "domain-guard-report.json"
@@ -150,22 +151,6 @@ def output_lines(name: str, value: str) -> str:
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
-def highest_risk(report: Report) -> Risk:
-    """The worst risk in the report (``none`` when no domain was checked)."""
-    return max((d.risk for d in report.domains), key=lambda r: r.rank, default=Risk.NONE)
-
-
-def count_findings(report: Report, fail_on: str, fail_on_unknown: bool) -> int:
-    """Domains that fail the run: at or above ``fail_on``, plus unknown ones if asked."""
-    limit = threshold(fail_on)
-    return sum(
-        1
-        for d in report.domains
-        if (limit is not None and d.risk.at_least(limit))
-        or (fail_on_unknown and d.risk is Risk.UNKNOWN)
-    )
-
-
 @dataclass(frozen=True)
 class Published:
     """What :func:`publish` did: the outputs it wrote, and whether keeping the issue failed."""
@@ -213,8 +198,8 @@ def publish(
             report, inputs, fail_on, fail_on_unknown, environ, out
         )
     outputs = {
-        "findings": str(count_findings(report, fail_on, fail_on_unknown)),
-        "highest-risk": highest_risk(report).value,
+        "findings": str(len(failing(report, threshold(fail_on), include_unknown=fail_on_unknown))),
+        "highest-risk": report.highest_risk.value,
         "report-path": report_path.relative_to(root).as_posix(),
         "issue-number": issue_number,
     }

@@ -100,12 +100,9 @@ def at_risk(
     report: Report, limit: Risk | None, *, include_unknown: bool = False
 ) -> list[DomainResult]:
     """Domains at or above ``limit`` (medium when there is none), and unknown ones if asked."""
-    floor = limit or Risk.MEDIUM
-    return [
-        r
-        for r in report.domains
-        if r.risk.at_least(floor) or (include_unknown and r.risk is Risk.UNKNOWN)
-    ]
+    from checker.policy import failing
+
+    return failing(report, limit or Risk.MEDIUM, include_unknown=include_unknown)
 
 
 def fingerprint(results: Sequence[DomainResult]) -> str:
