@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar, cast
 
@@ -685,6 +684,7 @@ def scan(
         [*date_contacts(result.contacts, roots), *(dump.contacts if dump else ())],
         [*result.errors, *(dump.errors if dump else ())],
         settings,
+        options,
         files_scanned=result.files_scanned + len(metadata_dump or ()),
         roots=[p.as_posix() for p in [*roots, *(metadata_dump or ())]],
         shard=part,
@@ -720,7 +720,7 @@ def domain(
     classifier = DomainClassifier(extra_providers=options.providers)
     part = lookup.shard
     contacts, errors = contacts_from_arguments(names, classifier)
-    report = _assess(contacts, errors, settings, files_scanned=0, roots=[], shard=part)
+    report = _assess(contacts, errors, settings, options, files_scanned=0, roots=[], shard=part)
     _finish(report, options, run)
 
 
@@ -793,7 +793,8 @@ def deps(
         _say(f"warning: {warning}")
     files = [p.as_posix() for p in (*(requirement or []), *(lockfile or []))]
     report = _assess(
-        contacts, [*wanted.errors, *errors], settings, files_scanned=wanted.files, roots=files,
+        contacts, [*wanted.errors, *errors], settings, options, files_scanned=wanted.files,
+        roots=files,
         shard=lookup.shard,
     )  # fmt: skip
     _finish(report, options, run)
@@ -838,7 +839,7 @@ def env(
     classifier = DomainClassifier(extra_providers=options.providers)
     installed = read_environment(directories, classifier)
     report = _assess(
-        installed.contacts, installed.errors, settings,
+        installed.contacts, installed.errors, settings, options,
         files_scanned=installed.distributions, roots=installed.directories,
         shard=lookup.shard,
     )  # fmt: skip
@@ -907,11 +908,10 @@ def action(
     from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
 
     report = _assess(
-        date_contacts(result.contacts, paths, base=root), list(result.errors), settings,
+        date_contacts(result.contacts, paths, base=root), list(result.errors), settings, options,
         files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
         shard=lookup.shard,
     )  # fmt: skip
-    report = _ignored(report, options)
     code = _exit_code(report, options)
     try:
         published = publish(
@@ -1007,9 +1007,8 @@ def merge(
     run: RunArgs,
 ) -> None:
     """Combine the JSON reports of --shard runs into one report, in any format."""
-    from dataclasses import replace
-
     from checker.merge import MergeError, merge_reports, read_report
+    from checker.pipeline import ignored, say_unchecked
 
     options = _configure(run, None, None)
     _check_issue_options(open_issues, issue_repo, issue_label)
@@ -1028,13 +1027,12 @@ def merge(
         _usage_error(str(exc))
     for warning in merged.warnings:
         _say(f"warning: {warning}")
-    _say_unchecked(merged.report)
+    say_unchecked(merged.report, _say)
     # Ignores the shard runs applied apply again, with the merge's own configuration.
     ignores = options.ignore + tuple(i for i in merged.ignores if i not in options.ignore)
-    options = replace(options, ignore=ignores)
+    report = ignored(merged.report, ignores, _say)
     if token is None or not (open_issues or issue_repo):
-        _finish(merged.report, options, run)
-    report = _ignored(merged.report, options)
+        _finish(report, options, run)
     code = _merged_issues(
         report, options, merged.coverage, token, open_issues=open_issues, issue_repo=issue_repo,
         issue_label=issue_label, code=_exit_code(report, options),
@@ -1208,10 +1206,9 @@ def org(
         f"{found.graphql_requests} GraphQL, {scanned.rest_fallbacks} REST"
     )
     report = _assess(
-        scanned.contacts, list(scanned.errors), settings,
+        scanned.contacts, list(scanned.errors), settings, options,
         files_scanned=scanned.files_scanned, roots=[f"github:{found.login}"], shard=part,
     )  # fmt: skip
-    report = _ignored(report, options)
     code = _exit_code(report, options)
     if open_issues or issue_repo:
 
@@ -1309,76 +1306,34 @@ def _configure(run: RunArgs, expiry_window: int | None, exclude: list[str] | Non
 
 
 def _finish(report: Report, options: Options, run: RunArgs) -> NoReturn:
-    """Apply ignores, write the report, and exit by the threshold."""
-    report = _ignored(report, options)
+    """Write the report, and exit by the threshold."""
     _emit(report, run)
     raise typer.Exit(_exit_code(report, options))
 
 
-def _ignored(report: Report, options: Options) -> Report:
-    """``report`` with the configuration's ignores applied; their warnings said."""
-    from checker.config import apply_ignores
-
-    report, warnings = apply_ignores(report, options.ignore, today=report.generated_at.date())
-    for warning in warnings:
-        _say(f"warning: {warning}")
-    return report
-
-
 def _assess(
     contacts: Sequence[Contact],
-    errors: list[ScanError],
+    errors: Sequence[ScanError],
     settings: LookupSettings,
+    options: Options,
     *,
     files_scanned: int,
-    roots: list[str],
+    roots: Sequence[str],
     shard: Shard | None = None,
     dump: DumpResult | None = None,
 ) -> Report:
-    from checker.lookup.run import SettingsError, run_assessment
-    from checker.pipeline import last_used, make_report, unique_domains
+    """The shared run (:func:`checker.pipeline.run`), its diagnostics on stderr."""
+    from checker.lookup.run import SettingsError
+    from checker.pipeline import run
 
-    now = datetime.now(timezone.utc)
-    lookups = unique_domains(contacts)
-    if dump is not None:  # its contacts are a sample: the domains come from its aggregates
-        lookups = dump.lookup_domains(lookups)
-    if shard is not None:  # the one place a run is split: contacts and domains alike
-        from checker.shard import select_contacts, select_domains
-
-        contacts = select_contacts(contacts, shard)
-        lookups = select_domains(lookups, shard)
     try:
-        results, _, warnings = run_assessment(
-            lookups,
-            settings,
-            now=now,
-            last_used=last_used(contacts),
+        return run(
+            contacts, errors, settings, files_scanned=files_scanned, roots=roots,
+            ignores=options.ignore, shard=shard, dump=dump, say=_say,
             progress=None if _Invocation.ui.progress and not _Invocation.ui.quiet else False,
-        )
+        )  # fmt: skip
     except SettingsError as exc:
         _usage_error(str(exc))
-    for warning in warnings:
-        _say(f"warning: {warning}")
-    report = make_report(
-        contacts, results, errors, files_scanned=files_scanned, roots=roots, now=now
-    )
-    if dump is not None:
-        report = dump.with_counts(report)
-    if shard is not None:
-        from checker.shard import mark_shard
-
-        report = mark_shard(report, shard)
-    _say_unchecked(report)
-    return report
-
-
-def _say_unchecked(report: Report) -> None:
-    """The one stderr line about the domains that could not be checked, if any."""
-    from checker.unchecked import summary_line
-
-    line = summary_line(report)
-    if line is not None:
-        _say(line)
 
 
 def _emit(report: Report, run: RunArgs) -> None:
