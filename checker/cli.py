@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
@@ -28,6 +28,7 @@ from checker.policy import (
     EXIT_USAGE,
     incomplete,
 )
+from checker.report import FORMATS
 from checker.settings import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DEADLINE,
@@ -58,15 +59,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class OutputFormat(str, enum.Enum):
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
-    MARKDOWN = "markdown"
-    GITHUB = "github"
-    HTML = "html"
 
 
 class FailOn(str, enum.Enum):
@@ -236,13 +228,17 @@ def _ui_options(command: F) -> F:
     return cast(F, wrapper)
 
 
+#: ``--format``'s choices: the report formats' registry (:data:`checker.report.FORMATS`).
+OutputFormat = enum.Enum(  # type: ignore[misc]
+    "OutputFormat", [(name.upper(), name) for name in FORMATS], type=str
+)
 FormatOption = Annotated[
     OutputFormat,
     typer.Option(
         "--format",
         "-f",
         envvar=_env("format"),
-        metavar="|".join(f.value for f in OutputFormat),
+        metavar="|".join(FORMATS),
         help="Report format. [default: text]",
         show_default=False,
     ),
@@ -449,7 +445,7 @@ def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResu
 class RunArgs:
     """The report and threshold options every reporting command takes."""
 
-    output_format: OutputFormat = OutputFormat.TEXT
+    output_format: str = "text"  # a name in checker.report.FORMATS
     output: Path | None = None
     fail_on: FailOn | None = None
     fail_on_unknown: bool | None = None
@@ -520,7 +516,7 @@ def _parameter(name: str, annotation: object, default: object) -> inspect.Parame
 
 
 _RUN_PARAMETERS = (
-    _parameter("output_format", FormatOption, OutputFormat.TEXT),
+    _parameter("output_format", FormatOption, OutputFormat("text")),
     _parameter("output", OutputOption, None),
     _parameter("fail_on", FailOnOption, None),
     _parameter("fail_on_unknown", FailOnUnknownOption, None),
@@ -567,39 +563,20 @@ def _grouped(
     return decorate
 
 
+def _run_args(**values: Any) -> RunArgs:
+    values["output_format"] = values["output_format"].value
+    return RunArgs(**values)
+
+
 def _lookup_args(**values: Any) -> LookupArgs:
     values["shard"] = _shard(values["shard"])
     return LookupArgs(**values)
 
 
 #: Adds the report options (``run: RunArgs``) to a command.
-_run_options = _grouped("run", _RUN_PARAMETERS, RunArgs)
+_run_options = _grouped("run", _RUN_PARAMETERS, _run_args)
 #: Adds the lookup options (``lookup: LookupArgs``) to a command.
 _lookup_options = _grouped("lookup", _LOOKUP_PARAMETERS, _lookup_args)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _usage_error(f"cannot write {output}: {exc.strerror or exc}")
-
-
-def _stream(write: Callable[[Report, TextIO], None], report: Report, output: Path | None) -> None:
-    """Write a report format that streams, to ``output`` or stdout."""
-    if output is None:
-        write(report, sys.stdout)
-        sys.stdout.flush()
-        return
-    try:
-        with output.open("w", encoding="utf-8") as stream:
-            write(report, stream)
-    except OSError as exc:
-        _usage_error(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -1337,31 +1314,25 @@ def _assess(
 
 
 def _emit(report: Report, run: RunArgs) -> None:
+    """Write the report in the format asked, to ``--output`` or stdout."""
+    from checker.report import Style
+
     output_format, output = run.output_format, run.output
-    if output_format is not OutputFormat.TEXT or output is not None:
+    if output_format != "text" or output is not None:
         # The text report on stdout lists every error; anything else gets them here, once.
         for error in report.errors:
             where = f"{error.path}:{error.line}" if error.line else error.path
             _say(f"{where}: {error.message}")
-    if output_format is OutputFormat.JSON:
-        from checker.report import json as json_report
-
-        _stream(json_report.write, report, output)
-    elif output_format is not OutputFormat.TEXT:
-        from importlib import import_module
-
-        module = import_module(f"checker.report.{output_format.value}")
-        _write(module.render(report), output)
-    else:
-        from checker.report import text as text_report
-
-        ui = _Invocation.ui
-        if output is None:
-            text_report.render(
-                report, sys.stdout, color=ui.colour_for(sys.stdout), verbose=ui.verbose
-            )
-        else:
-            _write(text_report.render(report, color=False, verbose=ui.verbose), output)
+    write, verbose = FORMATS[output_format], _Invocation.ui.verbose
+    if output is None:
+        write(report, sys.stdout, Style(_Invocation.ui.colour_for(sys.stdout), verbose))
+        sys.stdout.flush()
+        return
+    try:
+        with output.open("w", encoding="utf-8") as stream:
+            write(report, stream, Style(color=False, verbose=verbose))
+    except OSError as exc:
+        _usage_error(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def _exit_code(report: Report, options: Options) -> int:

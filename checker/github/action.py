@@ -20,10 +20,10 @@ from typing import TextIO
 
 from checker.model import Report
 from checker.policy import failing, threshold
+from checker.report import FORMATS, Style, render
 from checker.report.escape import guard_output, workflow_command
 from checker.settings import FAIL_ON_CHOICES
 
-FORMATS = ("github", "text", "json", "sarif", "markdown", "html")
 REPORT_NAME = "domain-guard-report.json"
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
@@ -209,13 +209,7 @@ def publish(
 
 
 def _render_log(report: Report, output_format: str) -> str:
-    from importlib import import_module
-
-    if output_format == "text":
-        from checker.report import text
-
-        return text.render(report, color=False)
-    rendered: str = import_module(f"checker.report.{output_format}").render(report)
+    rendered = render(output_format, report, Style(color=False))
     return rendered if output_format == "github" else guard_output(rendered)
 
 
