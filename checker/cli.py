@@ -54,7 +54,6 @@ from checker.settings import LookupSettings
 
 if TYPE_CHECKING:
     from checker.config import Options
-    from checker.domains import DomainClassifier
     from checker.github.org import IssueResult
     from checker.model import Contact, Report, ScanError
     from checker.shard import Shard, ShardCoverage
@@ -101,34 +100,6 @@ def _root(
     """Find package maintainer e-mail domains that someone else could register."""
     Invocation.ui = Ui()  # one process may run several command lines (the tests do)
     set_ui(verbose, quiet, color, no_progress)
-
-
-def _read_dumps(paths: Sequence[Path], classifier: DomainClassifier) -> DumpResult | None:
-    """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
-    if not paths:
-        return None
-    import gc
-
-    from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
-
-    dump = read_metadata_dumps(paths, classifier)
-    # What the dump left is kept to the end of the run: the collector need not walk its
-    # million objects again on every full pass while verdicts and the report are made.
-    # One collection first (the read ran without one): garbage is not frozen with them.
-    gc.collect()
-    gc.freeze()
-    info(
-        f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
-        f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
-        f"{len(dump.domains):,} registrable domains to look up; "
-        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain"
-    )
-    if dump.addresses and not dump.dated:
-        say(
-            "warning: no row has a usable upload_time: the re-registered check cannot "
-            "compare registration dates with the last use of an address"
-        )
-    return dump
 
 
 @app.command(
@@ -185,6 +156,7 @@ def scan(
 ) -> None:
     """Scan project files and built distributions, and check every maintainer domain."""
     from checker.domains import DomainClassifier
+    from checker.pipeline import read_dumps
     from checker.scan import force_excluded, scan_paths
 
     options = _configure(run, lookup.expiry_window, exclude)
@@ -201,7 +173,7 @@ def scan(
     result = scan_paths(roots, exclude=options.exclude, classifier=classifier)
     if not metadata_dump:
         _nothing_to_scan(result.files_scanned, result.errors, roots)
-    dump = _read_dumps(metadata_dump or [], classifier)
+    dump = read_dumps(metadata_dump or [], classifier, say=say, info=info)
     from checker.history import date_contacts  # git dates for the re-registered check
 
     report = _assess(
@@ -566,7 +538,9 @@ def _merged_issues(
                 issue_repo=issue_repo, key=key,
             )  # fmt: skip
 
-    return _issue_outcomes(asyncio.run(issues()), code)
+    from checker.github.issues import say_outcomes
+
+    return say_outcomes(asyncio.run(issues()), code, say=say, info=info)
 
 
 @app.command(
@@ -697,7 +671,9 @@ def org(
                     include_unknown=options.fail_on_unknown, issue_repo=issue_repo,
                 )  # fmt: skip
 
-        code = _issue_outcomes(asyncio.run(issues()), code)
+        from checker.github.issues import say_outcomes
+
+        code = say_outcomes(asyncio.run(issues()), code, say=say, info=info)
     _emit(report, run)
     raise typer.Exit(code)
 
@@ -725,45 +701,6 @@ def _check_issue_options(open_issues: bool, issue_repo: str | None, issue_label:
         usage_error(
             "--issue-label must be 1 to 50 characters, without commas or control characters"
         )
-
-
-#: Repositories named in the one notice about a token that may not write issues.
-_READ_ONLY_SHOWN = 5
-
-
-def _issue_outcomes(results: Sequence[IssueResult], code: int) -> int:
-    """Say what happened to each issue; the exit code after it.
-
-    A failed issue write is exit 3 unless findings already make it 1; a token that may
-    read but not write (403) gets one notice, not a failure: the report has the findings."""
-    refused: list[str] = []
-    for item in results:
-        if item.error is not None:
-            if item.error.forbidden:
-                refused.append(item.repository)
-                continue
-            say(f"error: issue in {item.repository}: {item.error.message}")
-            code = incomplete(code)
-        elif item.outcome is not None:
-            if item.outcome.action.value != "nothing":
-                number = f" #{item.outcome.number}" if item.outcome.number else ""
-                info(f"issue {item.outcome.action.value}: {item.repository}{number}")
-            if item.outcome.planted:
-                from checker.github.issues import planted_warning
-
-                say(f"warning: {planted_warning(item.repository, item.outcome)}")
-    if refused:
-        shown = ", ".join(refused[:_READ_ONLY_SHOWN])
-        more = (
-            f" and {len(refused) - _READ_ONLY_SHOWN} more"
-            if len(refused) > _READ_ONLY_SHOWN
-            else ""
-        )
-        say(
-            f"notice: the token may not write issues in {shown}{more} (403: read-only token, "
-            "or an archived repository); those issues were left as they are"
-        )
-    return code
 
 
 def _configure(run: RunArgs, expiry_window: int | None, exclude: list[str] | None) -> Options:

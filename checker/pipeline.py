@@ -23,7 +23,10 @@ from checker.model import (
 from checker.settings import LookupSettings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from checker.config import Ignore
+    from checker.domains import DomainClassifier
     from checker.shard import Shard
     from checker.sources.metadata_dump import DumpResult
 
@@ -162,3 +165,33 @@ def say_unchecked(report: Report, say: Say) -> None:
     line = summary_line(report)
     if line is not None:
         say(line)
+
+
+def read_dumps(
+    paths: Sequence[Path], classifier: DomainClassifier, *, say: Say, info: Say
+) -> DumpResult | None:
+    """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
+    if not paths:
+        return None
+    import gc
+
+    from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
+
+    dump = read_metadata_dumps(paths, classifier)
+    # What the dump left is kept to the end of the run: the collector need not walk its
+    # million objects again on every full pass while verdicts and the report are made.
+    # One collection first (the read ran without one): garbage is not frozen with them.
+    gc.collect()
+    gc.freeze()
+    info(
+        f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
+        f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
+        f"{len(dump.domains):,} registrable domains to look up; "
+        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain"
+    )
+    if dump.addresses and not dump.dated:
+        say(
+            "warning: no row has a usable upload_time: the re-registered check cannot "
+            "compare registration dates with the last use of an address"
+        )
+    return dump

@@ -33,7 +33,7 @@ import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker import __version__
 from checker.github.client import GitHubClient, GitHubError
@@ -41,6 +41,10 @@ from checker.model import DomainResult, Report, Risk
 from checker.report.escape import code_span, guard_output
 from checker.report.findings import Finding, contacts_by_domain
 from checker.report.markdown import TABLE_HEAD, advice, table_row
+
+if TYPE_CHECKING:
+    from checker.github.org import IssueResult
+    from checker.pipeline import Say
 
 #: GitHub refuses bodies over 65,536 characters; leave room for the fixed parts.
 MAX_BODY_CHARS = 60_000
@@ -366,3 +370,43 @@ async def _sync(
     await client.rest("POST", f"{path}/{existing.number}/comments", json_body={"body": comment})
     action = IssueAction.UPDATED if existing.open else IssueAction.REOPENED
     return IssueOutcome(action, existing.number, existing.url)
+
+
+#: Repositories named in the one notice about a token that may not write issues.
+_READ_ONLY_SHOWN = 5
+
+
+def say_outcomes(results: Sequence[IssueResult], code: int, *, say: Say, info: Say) -> int:
+    """Say what happened to each issue (``info`` for what was done, ``say`` for errors and
+    warnings); the exit code after it.
+
+    A failed issue write is exit 3 unless findings already make it 1; a token that may
+    read but not write (403) gets one notice, not a failure: the report has the findings."""
+    from checker.policy import incomplete
+
+    refused: list[str] = []
+    for item in results:
+        if item.error is not None:
+            if item.error.forbidden:
+                refused.append(item.repository)
+                continue
+            say(f"error: issue in {item.repository}: {item.error.message}")
+            code = incomplete(code)
+        elif item.outcome is not None:
+            if item.outcome.action.value != "nothing":
+                number = f" #{item.outcome.number}" if item.outcome.number else ""
+                info(f"issue {item.outcome.action.value}: {item.repository}{number}")
+            if item.outcome.planted:
+                say(f"warning: {planted_warning(item.repository, item.outcome)}")
+    if refused:
+        shown = ", ".join(refused[:_READ_ONLY_SHOWN])
+        more = (
+            f" and {len(refused) - _READ_ONLY_SHOWN} more"
+            if len(refused) > _READ_ONLY_SHOWN
+            else ""
+        )
+        say(
+            f"notice: the token may not write issues in {shown}{more} (403: read-only token, "
+            "or an archived repository); those issues were left as they are"
+        )
+    return code
