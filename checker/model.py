@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from checker.ignores import IgnoredDomain
+    from checker.shard import ShardCoverage
 
 
 class Risk(str, enum.Enum):
@@ -315,7 +320,10 @@ class Report:
     generated_at: datetime
     roots: tuple[str, ...] = ()
     files_scanned: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
+    #: Findings the configuration's ignores took out of ``domains``, with those ignores.
+    ignored: tuple[IgnoredDomain, ...] = ()
+    #: The shards a ``--shard`` run (or a partial ``merge``) covers; None for a whole run.
+    shard: ShardCoverage | None = None
 
     @property
     def highest_risk(self) -> Risk:

@@ -25,8 +25,8 @@ from checker.settings import LookupSettings
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from checker.config import Ignore
     from checker.domains import DomainClassifier
+    from checker.ignores import Ignore
     from checker.shard import Shard
     from checker.sources.metadata_dump import DumpResult
 
@@ -150,7 +150,7 @@ def run(
 
 def ignored(report: Report, ignores: Sequence[Ignore], say: Say) -> Report:
     """``report`` with ``ignores`` applied; a warning said for each lapsed one."""
-    from checker.config import apply_ignores
+    from checker.ignores import apply_ignores
 
     report, warnings = apply_ignores(report, ignores, today=report.generated_at.date())
     for warning in warnings:

@@ -408,12 +408,11 @@ def _advice(found: list[Finding]) -> str:
 
 
 def _ignored(report: Report) -> str:
-    from checker.config import ignored_domains
 
     items = [
         f"<li>{_text(item.result.domain, 253)} {_badge(item.result.risk)} "
         f"{_text('; '.join(i.reason for i in item.ignores), 300)}</li>"
-        for item in ignored_domains(report)
+        for item in report.ignored
     ]
     if not items:
         return ""
