@@ -454,7 +454,7 @@ def merge(
     run: RunArgs,
 ) -> None:
     """Combine the JSON reports of --shard runs into one report, in any format."""
-    from checker.merge import MergeError, merge_reports, read_report
+    from checker.merge import merge_reports, read_report
     from checker.pipeline import ignored, say_unchecked
 
     options = _configure(run, None, None)
@@ -468,10 +468,7 @@ def merge(
             named.append((path.as_posix(), read_report(path)))
         except ValueError as exc:
             usage_error(f"{path}: {exc}")
-    try:
-        merged = merge_reports(named, allow_partial=allow_partial)
-    except MergeError as exc:
-        usage_error(str(exc))
+    merged = merge_reports(named, allow_partial=allow_partial)
     for warning in merged.warnings:
         say(f"warning: {warning}")
     say_unchecked(merged.report, say)
@@ -705,14 +702,10 @@ def _check_issue_options(open_issues: bool, issue_repo: str | None, issue_label:
 
 def _configure(run: RunArgs, expiry_window: int | None, exclude: list[str] | None) -> Options:
     """Merge the command line and environment (given) over the configuration file."""
-    from checker.config import ConfigError, load_config, merge
+    from checker.config import load_config, merge
 
-    try:
-        file_config = load_config(Path("."), explicit=run.config)
-    except ConfigError as exc:
-        usage_error(str(exc))
     return merge(
-        file_config,
+        load_config(Path("."), explicit=run.config),
         fail_on=run.fail_on.value if run.fail_on else None,
         fail_on_unknown=run.fail_on_unknown,
         expiry_window=expiry_window,
@@ -738,17 +731,13 @@ def _assess(
     dump: DumpResult | None = None,
 ) -> Report:
     """The shared run (:func:`checker.pipeline.run`), its diagnostics on stderr."""
-    from checker.lookup.run import SettingsError
     from checker.pipeline import run
 
-    try:
-        return run(
-            contacts, errors, settings, files_scanned=files_scanned, roots=roots,
-            ignores=options.ignore, shard=shard, dump=dump, say=say,
-            progress=None if Invocation.ui.progress and not Invocation.ui.quiet else False,
-        )  # fmt: skip
-    except SettingsError as exc:
-        usage_error(str(exc))
+    return run(
+        contacts, errors, settings, files_scanned=files_scanned, roots=roots,
+        ignores=options.ignore, shard=shard, dump=dump, say=say,
+        progress=None if Invocation.ui.progress and not Invocation.ui.quiet else False,
+    )  # fmt: skip
 
 
 def _emit(report: Report, run: RunArgs) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
+from checker.errors import DomainGuardError
 from checker.policy import EXIT_USAGE
 from checker.report import FORMATS
 from checker.settings import (
@@ -155,7 +156,8 @@ _UI_PARAMETERS = ("verbose", "quiet", "color", "no_progress")
 
 def ui_options(command: F) -> F:
     """Gives a command ``-v``, ``-q``, ``--color`` and ``--no-progress`` (also accepted
-    before the command name), applied before it runs."""
+    before the command name), applied before it runs; an error of ours that ends it is
+    said in one line and exits with the error's code."""
     signature = inspect.signature(command, eval_str=True)
     extra = [
         _parameter("verbose", VerboseOption, False),
@@ -168,7 +170,11 @@ def ui_options(command: F) -> F:
     def wrapper(*args: object, **kwargs: Any) -> None:
         values = {name: kwargs.pop(name) for name in _UI_PARAMETERS}
         set_ui(**values)
-        command(*args, **kwargs)
+        try:
+            command(*args, **kwargs)
+        except DomainGuardError as exc:
+            say(f"error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[*signature.parameters.values(), *extra]

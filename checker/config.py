@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from checker.domains import DomainClassifier, InvalidDomain, to_a_label
+from checker.errors import UsageError
 from checker.ignores import Ignore
 from checker.settings import DEFAULT_EXPIRY_WINDOW, DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from checker.sources.pyproject import _Locator
@@ -89,7 +90,7 @@ KeyPath = tuple[str | int, ...]
 T = TypeVar("T")
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """A configuration file is missing, unreadable or invalid. The message is one line."""
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.errors import UsageError
 from checker.ignores import Ignore
 from checker.model import Contact, DomainResult, Report, ScanError
 from checker.pipeline import sort_results
@@ -24,7 +25,7 @@ MAX_REPORT_BYTES = 512 * 1024 * 1024
 MAX_REPORT_CONTAINERS = 5_000_000
 
 
-class MergeError(ValueError):
+class MergeError(UsageError, ValueError):
     """The reports cannot be merged (shards of different splits)."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from checker.errors import UsageError
 from checker.model import Report
 from checker.policy import failing, threshold
 from checker.report import FORMATS, Style, render
@@ -30,7 +31,7 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class ActionInputError(ValueError):
+class ActionInputError(UsageError, ValueError):
     """An input has a value the action cannot use."""
 
 
