@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from checker.config import Options
     from checker.github.org import IssueResult
     from checker.model import Contact, Report, ScanError
-    from checker.shard import Shard, ShardCoverage
+    from checker.shard import Shard
     from checker.sources.metadata_dump import DumpResult
 
 #: Color and Ui are the switches' types (:mod:`checker.cli_options`), named here too.
@@ -477,67 +477,15 @@ def merge(
     report = ignored(merged.report, ignores, say)
     if token is None or not (open_issues or issue_repo):
         _finish(report, options, run)
-    code = _merged_issues(
-        report, options, merged.coverage, token, open_issues=open_issues, issue_repo=issue_repo,
-        issue_label=issue_label, code=_exit_code(report, options),
+    from checker.github.issues import keep_merged_issues
+
+    code = keep_merged_issues(
+        report, token, coverage=merged.coverage, fail_on=options.fail_on,
+        fail_on_unknown=options.fail_on_unknown, open_issues=open_issues, issue_repo=issue_repo,
+        label=issue_label, code=_exit_code(report, options), say=say, info=info,
     )  # fmt: skip
     _emit(report, run)
     raise typer.Exit(code)
-
-
-def _merged_issues(
-    report: Report,
-    options: Options,
-    coverage: ShardCoverage | None,
-    token: str,
-    *,
-    open_issues: bool,
-    issue_repo: str | None,
-    issue_label: str,
-    code: int,
-) -> int:
-    """``merge --open-issues`` / ``--issue-repo``: issues kept as ``org`` keeps them."""
-    import asyncio
-
-    from checker.github.client import Endpoints, GitHubClient
-    from checker.github.org import (
-        org_issue_key,
-        report_logins,
-        report_repositories,
-        sync_report_issues,
-    )
-    from checker.policy import threshold
-
-    try:
-        endpoints = Endpoints.from_env()
-        logins = report_logins(report)
-        repositories = report_repositories(report) if open_issues else []
-    except ValueError as exc:
-        usage_error(str(exc))
-    if open_issues and logins is None:
-        usage_error("--open-issues needs reports of `domain-guard org` (roots github:ORG)")
-    if issue_repo and logins is not None and len(logins) > 1:
-        usage_error(
-            f"the reports cover {len(logins)} organisations ({', '.join(logins)}): keep one "
-            "tracking issue per organisation, from a merge of that organisation's reports"
-        )
-    key = org_issue_key(logins[0]) if logins else "merged"
-    if coverage is not None and not coverage.complete:
-        # Every issue of a domain in a missing shard would be closed as if it were healthy.
-        say("error: issues not kept: the merged reports miss shards (see the warning above)")
-        return incomplete(code)
-
-    async def issues() -> list[IssueResult]:
-        async with GitHubClient(token, endpoints) as client:
-            return await sync_report_issues(
-                client, report, repositories, label=issue_label,
-                limit=threshold(options.fail_on), include_unknown=options.fail_on_unknown,
-                issue_repo=issue_repo, key=key,
-            )  # fmt: skip
-
-    from checker.github.issues import say_outcomes
-
-    return say_outcomes(asyncio.run(issues()), code, say=say, info=info)
 
 
 @app.command(

@@ -45,6 +45,7 @@ from checker.report.markdown import TABLE_HEAD, advice, table_row
 if TYPE_CHECKING:
     from checker.github.org import IssueResult
     from checker.pipeline import Say
+    from checker.shard import ShardCoverage
 
 #: GitHub refuses bodies over 65,536 characters; leave room for the fixed parts.
 MAX_BODY_CHARS = 60_000
@@ -410,3 +411,61 @@ def say_outcomes(results: Sequence[IssueResult], code: int, *, say: Say, info: S
             "or an archived repository); those issues were left as they are"
         )
     return code
+
+
+def keep_merged_issues(
+    report: Report,
+    token: str,
+    *,
+    coverage: ShardCoverage | None,
+    fail_on: str,
+    fail_on_unknown: bool,
+    open_issues: bool,
+    issue_repo: str | None,
+    label: str,
+    code: int,
+    say: Say,
+    info: Say,
+) -> int:
+    """``merge --open-issues`` / ``--issue-repo``: issues kept as ``org`` keeps them; the
+    exit code after it. Raises :class:`~checker.errors.UsageError` when the merged reports
+    cannot say which issues to keep."""
+    import asyncio
+
+    from checker.errors import UsageError
+    from checker.github.client import Endpoints
+    from checker.github.org import (
+        org_issue_key,
+        report_logins,
+        report_repositories,
+        sync_report_issues,
+    )
+    from checker.policy import incomplete, threshold
+
+    try:
+        endpoints = Endpoints.from_env()
+        logins = report_logins(report)
+        repositories = report_repositories(report) if open_issues else []
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if open_issues and logins is None:
+        raise UsageError("--open-issues needs reports of `domain-guard org` (roots github:ORG)")
+    if issue_repo and logins is not None and len(logins) > 1:
+        raise UsageError(
+            f"the reports cover {len(logins)} organisations ({', '.join(logins)}): keep one "
+            "tracking issue per organisation, from a merge of that organisation's reports"
+        )
+    key = org_issue_key(logins[0]) if logins else "merged"
+    if coverage is not None and not coverage.complete:
+        # Every issue of a domain in a missing shard would be closed as if it were healthy.
+        say("error: issues not kept: the merged reports miss shards (see the warning above)")
+        return incomplete(code)
+
+    async def issues() -> list[IssueResult]:
+        async with GitHubClient(token, endpoints) as client:
+            return await sync_report_issues(
+                client, report, repositories, label=label, limit=threshold(fail_on),
+                include_unknown=fail_on_unknown, issue_repo=issue_repo, key=key,
+            )  # fmt: skip
+
+    return say_outcomes(asyncio.run(issues()), code, say=say, info=info)
