@@ -48,7 +48,6 @@ from checker.policy import (
     EXIT_OK,
     EXIT_UNREADABLE,
     EXIT_USAGE,
-    incomplete,
 )
 from checker.settings import LookupSettings
 
@@ -351,16 +350,14 @@ def action(
     on, and writes the outputs to GITHUB_OUTPUT. Exits like `scan`; the lookup options
     below are read from DOMAIN_GUARD_* variables like every command's.
     """
-    from checker.domains import DomainClassifier
     from checker.github.action import (
         ActionInputError,
         ActionInputs,
         confined,
-        publish,
+        run_action,
         workspace,
     )
     from checker.report.escape import workflow_command
-    from checker.scan import scan_paths
 
     try:
         root = workspace(os.environ)
@@ -381,33 +378,14 @@ def action(
         registries=options.registry_concurrency,
         offline=inputs.offline or lookup.offline,
     )
-    paths = [Path(p) for p in inputs.paths]
-    classifier = DomainClassifier(extra_providers=options.providers)
-    exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
-    result = scan_paths(paths, exclude=exclude, classifier=classifier, base=root)
-    if not result.files_scanned and not result.errors:
-        from checker.scan import nothing_to_scan  # a mistyped `paths:` must not pass
-
-        typer.echo(workflow_command("error", "domain-guard: " + nothing_to_scan(inputs.paths)))
-        raise typer.Exit(EXIT_UNREADABLE)
-    from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
-
-    report = _assess(
-        date_contacts(result.contacts, paths, base=root), list(result.errors), settings, options,
-        files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
-        shard=lookup.shard,
-    )  # fmt: skip
-    code = _exit_code(report, options)
     try:
-        published = publish(
-            report, inputs, fail_on=options.fail_on, fail_on_unknown=options.fail_on_unknown,
-            environ=os.environ, out=sys.stdout,
+        code = run_action(
+            inputs, root, options, settings, shard=lookup.shard, environ=os.environ,
+            out=sys.stdout, say=say, progress=_progress(),
         )  # fmt: skip
-    except (ActionInputError, OSError) as exc:
+    except ActionInputError as exc:
         typer.echo(workflow_command("error", f"domain-guard: {exc}"))
         raise typer.Exit(EXIT_USAGE) from None
-    if published.issue_failed:
-        code = incomplete(code)
     raise typer.Exit(code)
 
 
@@ -684,8 +662,13 @@ def _assess(
     return run(
         contacts, errors, settings, files_scanned=files_scanned, roots=roots,
         ignores=options.ignore, shard=shard, dump=dump, say=say,
-        progress=None if Invocation.ui.progress and not Invocation.ui.quiet else False,
+        progress=_progress(),
     )  # fmt: skip
+
+
+def _progress() -> bool | None:
+    """Whether to show a progress bar: None lets the run decide (a terminal, a long run)."""
+    return None if Invocation.ui.progress and not Invocation.ui.quiet else False
 
 
 def _emit(report: Report, run: RunArgs) -> None:

@@ -16,14 +16,20 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checker.errors import UsageError
 from checker.model import Report
-from checker.policy import failing, threshold
+from checker.policy import EXIT_UNREADABLE, exit_code, failing, incomplete, threshold
 from checker.report import FORMATS, Style, render
 from checker.report.escape import guard_output, workflow_command
 from checker.settings import FAIL_ON_CHOICES
+
+if TYPE_CHECKING:
+    from checker.config import Options
+    from checker.pipeline import Say
+    from checker.settings import LookupSettings
+    from checker.shard import Shard
 
 REPORT_NAME = "domain-guard-report.json"
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -207,6 +213,50 @@ def publish(
     _append(environ.get("GITHUB_OUTPUT"), "".join(output_lines(k, v) for k, v in outputs.items()))
     out.flush()
     return Published(outputs, issue_failed)
+
+
+def run_action(
+    inputs: ActionInputs,
+    root: Path,
+    options: Options,
+    settings: LookupSettings,
+    *,
+    shard: Shard | None,
+    environ: Mapping[str, str],
+    out: TextIO,
+    say: Say,
+    progress: bool | None,
+) -> int:
+    """Scan the workspace ``root`` as ``inputs`` say, run, publish; the exit code.
+
+    Raises :class:`ActionInputError` when the results cannot be written where asked."""
+    from checker.domains import DomainClassifier
+    from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
+    from checker.pipeline import run
+    from checker.scan import nothing_to_scan, scan_paths
+
+    paths = [Path(p) for p in inputs.paths]
+    classifier = DomainClassifier(extra_providers=options.providers)
+    exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
+    result = scan_paths(paths, exclude=exclude, classifier=classifier, base=root)
+    if not result.files_scanned and not result.errors:  # a mistyped `paths:` must not pass
+        out.write(workflow_command("error", "domain-guard: " + nothing_to_scan(inputs.paths)))
+        out.write("\n")
+        return EXIT_UNREADABLE
+    report = run(
+        date_contacts(result.contacts, paths, base=root), list(result.errors), settings,
+        files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
+        ignores=options.ignore, shard=shard, progress=progress, say=say,
+    )  # fmt: skip
+    code = exit_code(report, options.fail_on, options.fail_on_unknown)
+    try:
+        published = publish(
+            report, inputs, fail_on=options.fail_on, fail_on_unknown=options.fail_on_unknown,
+            environ=environ, out=out,
+        )  # fmt: skip
+    except OSError as exc:
+        raise ActionInputError(str(exc)) from None
+    return incomplete(code) if published.issue_failed else code
 
 
 def _render_log(report: Report, output_format: str) -> str:
