@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 import typer
 
 from checker.errors import DomainGuardError
-from checker.policy import EXIT_USAGE
+from checker.policy import EXIT_INTERNAL, EXIT_USAGE
 from checker.report import FORMATS
 from checker.settings import (
     DEFAULT_CONCURRENCY,
@@ -173,6 +173,8 @@ def ui_options(command: F) -> F:
         try:
             command(*args, **kwargs)
         except DomainGuardError as exc:
+            if exc.exit_code == EXIT_INTERNAL:
+                raise  # a bug: main() reports it
             say(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
 from checker.cli import app
-from checker.errors import DomainGuardError, UsageError
+from checker.cli_options import ui_options
+from checker.domains import InvalidDomain
+from checker.errors import DomainGuardError, IncompleteRun, UsageError
+from checker.github.client import GitHubError
 from checker.github.issues import at_risk
 from checker.model import LookupFailure, Reason, ReasonCode, Risk, ScanError
 from checker.policy import (
@@ -77,7 +81,8 @@ def test_the_worst_risk_ranks_unknown_above_low() -> None:
 
 def test_our_errors_end_a_command_with_their_exit_code(tmp_path: Path) -> None:
     assert issubclass(UsageError, DomainGuardError)
-    assert DomainGuardError.exit_code == EXIT_UNREADABLE
+    assert issubclass(GitHubError, IncompleteRun)
+    assert IncompleteRun.exit_code == EXIT_UNREADABLE
     assert UsageError.exit_code == EXIT_USAGE
     bad = tmp_path / "bad.toml"
     bad.write_text("[tool.domain-guard]\nfail-on = 3\n", encoding="utf-8")
@@ -85,3 +90,35 @@ def test_our_errors_end_a_command_with_their_exit_code(tmp_path: Path) -> None:
     assert done.exit_code == EXIT_USAGE
     assert "error: " in done.output
     assert "fail-on" in done.output
+
+
+def _command(error: Exception) -> typer.Typer:
+    """A command declared like ours (``ui_options``) that fails with ``error``."""
+    commands = typer.Typer()
+
+    @commands.command()
+    @ui_options
+    def fail() -> None:
+        raise error
+
+    return commands
+
+
+def test_an_error_of_ours_ends_the_command_by_its_kind() -> None:
+    runner = CliRunner()
+    usage = runner.invoke(_command(UsageError("no such thing")), [])
+    assert (usage.exit_code, usage.output.strip()) == (
+        EXIT_USAGE,
+        "domain-guard: error: no such thing",
+    )
+    github = runner.invoke(_command(GitHubError("GitHub answered 502")), [])
+    assert github.exit_code == EXIT_UNREADABLE
+
+
+def test_an_error_of_ours_with_no_exit_code_stays_a_bug() -> None:
+    """One that should have been handled where it was raised (an invalid domain deep in a
+    run) is not passed off as a usage or input problem: it reaches ``main``, which reports
+    an internal error (exit 4)."""
+    escaped = CliRunner().invoke(_command(InvalidDomain("not a domain")), [])
+    assert isinstance(escaped.exception, InvalidDomain)
+    assert "error: not a domain" not in escaped.output
