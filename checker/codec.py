@@ -36,7 +36,7 @@ from checker.model import (
 )
 
 if TYPE_CHECKING:
-    from checker.config import IgnoredDomain
+    from checker.ignores import IgnoredDomain
     from checker.shard import ShardCoverage
 
 JsonDict = dict[str, Any]
@@ -483,7 +483,7 @@ def error_from_dict(data: object, where: str = "error") -> ScanError:
 def _ignored_from_dict(data: object, where: str) -> IgnoredDomain:
     from datetime import date
 
-    from checker.config import Ignore, IgnoredDomain
+    from checker.ignores import Ignore, IgnoredDomain
 
     result = domain_from_dict(data, where)
     ignores = []
@@ -531,8 +531,8 @@ def report_from_dict(data: object) -> Report:
     """The :class:`Report` a ``--format json`` report (``schema_version`` 1) describes.
 
     The inverse of :func:`checker.report.json.report_to_dict`: ``ignored`` entries come back
-    as :class:`~checker.config.IgnoredDomain` in ``extra["ignored"]`` and ``shard`` as a
-    :class:`~checker.shard.ShardCoverage` in ``extra["shard"]``; the ``summary`` is checked
+    as :class:`~checker.ignores.IgnoredDomain` in ``ignored`` and ``shard`` as a
+    :class:`~checker.shard.ShardCoverage` in ``shard``; the ``summary`` is checked
     against the lists, not read. Raises ValueError naming the first bad field. Members a
     later release may add are ignored.
     """
@@ -564,18 +564,11 @@ def report_from_dict(data: object) -> Report:
     for key, items in (("contacts", contacts), ("domains", domains), ("errors", errors)):
         if _count(_field(summary, key, "summary"), f"summary.{key}") != len(items):
             raise ValueError(f"summary.{key}: does not match the {len(items)} {key} listed")
-    extra: dict[str, object] = {}
-    if "ignored" in fields:
-        from checker.config import IGNORED_EXTRA
-
-        extra[IGNORED_EXTRA] = tuple(
-            _ignored_from_dict(item, f"ignored[{i}]")
-            for i, item in enumerate(_list(fields["ignored"], "ignored"))
-        )
-    if fields.get("shard") is not None:
-        from checker.shard import SHARD_EXTRA
-
-        extra[SHARD_EXTRA] = _shard_from_dict(fields["shard"])
+    ignored = tuple(
+        _ignored_from_dict(item, f"ignored[{i}]")
+        for i, item in enumerate(_list(fields.get("ignored", []), "ignored"))
+    )
+    shard = _shard_from_dict(fields["shard"]) if fields.get("shard") is not None else None
     return Report(
         contacts=contacts,
         domains=domains,
@@ -583,5 +576,6 @@ def report_from_dict(data: object) -> Report:
         generated_at=_date(_field(fields, "generated_at", "report"), "generated_at"),
         roots=roots,
         files_scanned=_count(summary.get("files_scanned", 0), "summary.files_scanned"),
-        extra=extra,
+        ignored=ignored,
+        shard=shard,
     )

@@ -32,7 +32,7 @@ file's list; it does not extend it. Intended wiring in ``checker/cli.py``::
         exclude=exclude,
     )
     ...  # scan with options.exclude / options.providers, assess with options.expiry_window
-    report, warnings = apply_ignores(report, options.ignore, today=now.date())
+    # the run applies options.ignore (checker.ignores) to the report it makes
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from checker.domains import DomainClassifier, InvalidDomain, to_a_label
-from checker.model import Contact, ContactKind, DomainResult, Report
-from checker.settings import FAIL_ON_CHOICES
+from checker.errors import UsageError
+from checker.ignores import Ignore
+from checker.settings import DEFAULT_EXPIRY_WINDOW, DEFAULT_FAIL_ON, FAIL_ON_CHOICES
 from checker.sources.pyproject import _Locator
 
 if TYPE_CHECKING:
@@ -84,38 +85,13 @@ IGNORE_KEYS = ("domain", "address", "reason", "until")
 #: Most requests in flight one registry may be sent (``registry-concurrency``).
 MAX_REGISTRY_CONCURRENCY = 64
 _REGISTRY_HOST = re.compile(r"^(?:default|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?)$")
-#: Where :func:`apply_ignores` keeps what it took out of the findings.
-IGNORED_EXTRA = "ignored"
 
 KeyPath = tuple[str | int, ...]
 T = TypeVar("T")
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """A configuration file is missing, unreadable or invalid. The message is one line."""
-
-
-@dataclass(frozen=True)
-class Ignore:
-    """An accepted finding: a registrable domain (or a name below it) or one address.
-
-    ``until`` is the last day the ignore applies; from the day after, it lapses.
-    ``source`` is where it was written (``pyproject.toml:14``).
-    """
-
-    domain: str | None
-    address: str | None
-    reason: str
-    until: date | None
-    source: str
-
-    @property
-    def target(self) -> str:
-        """The domain or address this ignore is about."""
-        return self.domain or self.address or ""
-
-    def lapsed(self, today: date) -> bool:
-        return self.until is not None and today > self.until
 
 
 @dataclass(frozen=True)
@@ -136,9 +112,9 @@ class Config:
 class Options:
     """The settings of a run once every layer was merged. The defaults are the tool's."""
 
-    fail_on: str = "high"
+    fail_on: str = DEFAULT_FAIL_ON
     fail_on_unknown: bool = False
-    expiry_window: int = 30
+    expiry_window: int = DEFAULT_EXPIRY_WINDOW
     exclude: tuple[str, ...] = ()
     providers: tuple[str, ...] = ()
     ignore: tuple[Ignore, ...] = ()
@@ -821,102 +797,3 @@ def _describe(value: object) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:300]
-
-
-# --- ignores --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IgnoredDomain:
-    """A verdict kept out of the findings, with the ignores that cover it."""
-
-    result: DomainResult
-    ignores: tuple[Ignore, ...]
-
-
-def apply_ignores(
-    report: Report, ignores: Sequence[Ignore], today: date
-) -> tuple[Report, list[str]]:
-    """The report with ignored domains moved out of ``domains``, and warnings.
-
-    A domain ignore covers the contacts whose mail domain is that name or below it; an
-    address ignore covers that address (local part compared case-insensitively). A verdict
-    leaves the findings when the ignores cover its registrable domain or every contact
-    that points at it; it is kept, with its ignores, in ``report.extra["ignored"]`` as
-    :class:`IgnoredDomain` entries (always set, possibly empty). Lapsed ignores (``today``
-    after ``until``) are not applied; each gives a warning.
-    """
-    warnings: list[str] = []
-    active: list[Ignore] = []
-    for ignore in ignores:
-        if ignore.lapsed(today):
-            assert ignore.until is not None
-            warnings.append(
-                f"ignore for {ignore.target} lapsed on {ignore.until.isoformat()} "
-                f"(reason: {ignore.reason}; set in {ignore.source})"
-            )
-        else:
-            active.append(ignore)
-    by_domain: dict[str, list[Contact]] = {}
-    for contact in report.contacts:
-        if contact.kind is ContactKind.LOOKUP and contact.registrable_domain:
-            by_domain.setdefault(contact.registrable_domain, []).append(contact)
-    kept: list[DomainResult] = []
-    ignored: list[IgnoredDomain] = []
-    for result in report.domains:
-        covering = _covering(result, by_domain.get(result.domain, []), active)
-        if covering:
-            ignored.append(IgnoredDomain(result, covering))
-        else:
-            kept.append(result)
-    extra = {**report.extra, IGNORED_EXTRA: tuple(ignored)}
-    return replace(report, domains=tuple(kept), extra=extra), warnings
-
-
-def _covering(
-    result: DomainResult, contacts: Sequence[Contact], ignores: Sequence[Ignore]
-) -> tuple[Ignore, ...]:
-    """The ignores that take ``result`` out of the findings; empty when it stays."""
-    whole = tuple(ignore for ignore in ignores if ignore.domain == result.domain)
-    if whole:
-        return whole
-    if not contacts:
-        return ()
-    used: dict[int, Ignore] = {}
-    for contact in contacts:
-        matched = [ignore for ignore in ignores if _covers(ignore, contact)]
-        if not matched:
-            return ()
-        for ignore in matched:
-            used.setdefault(id(ignore), ignore)
-    return tuple(used.values())
-
-
-def _covers(ignore: Ignore, contact: Contact) -> bool:
-    mail_domain = contact.domain or ""
-    if ignore.domain is not None:
-        return mail_domain == ignore.domain or mail_domain.endswith("." + ignore.domain)
-    if ignore.address is None or "@" not in contact.email:
-        return False
-    local, _, domain = ignore.address.rpartition("@")
-    contact_local = contact.email.rpartition("@")[0]
-    return mail_domain == domain and contact_local.casefold() == local.casefold()
-
-
-def ignored_domains(report: Report) -> tuple[IgnoredDomain, ...]:
-    """What :func:`apply_ignores` took out of ``report``'s findings."""
-    entries = report.extra.get(IGNORED_EXTRA, ())
-    if not isinstance(entries, tuple):
-        return ()
-    return tuple(entry for entry in entries if isinstance(entry, IgnoredDomain))
-
-
-def ignore_to_dict(ignore: Ignore) -> dict[str, object]:
-    """An ignore as the JSON report shows it."""
-    return {
-        "domain": ignore.domain,
-        "address": ignore.address,
-        "reason": ignore.reason,
-        "until": ignore.until.isoformat() if ignore.until else None,
-        "source": ignore.source,
-    }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import idna
 
+from checker.errors import DomainGuardError
 from checker.model import ContactKind
 from checker.registries import private_registrable
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 CLASSIFY_CACHE_SIZE = 1 << 17
 
 
-class InvalidDomain(ValueError):
+class InvalidDomain(DomainGuardError, ValueError):
     """The text is not a valid domain name."""
 
 

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.config import Ignore, ignored_domains
+from checker.errors import UsageError
+from checker.ignores import Ignore
 from checker.model import Contact, DomainResult, Report, ScanError
 from checker.pipeline import sort_results
-from checker.shard import SHARD_EXTRA, ShardCoverage
+from checker.shard import ShardCoverage
 
 #: Largest report read (a metadata-dump report of many domains is large, not unbounded).
 MAX_REPORT_BYTES = 512 * 1024 * 1024
@@ -24,7 +25,7 @@ MAX_REPORT_BYTES = 512 * 1024 * 1024
 MAX_REPORT_CONTAINERS = 5_000_000
 
 
-class MergeError(ValueError):
+class MergeError(UsageError, ValueError):
     """The reports cannot be merged (shards of different splits)."""
 
 
@@ -41,16 +42,11 @@ class MergeResult:
     coverage: ShardCoverage | None
 
 
-def _shard(report: Report) -> ShardCoverage | None:
-    value = report.extra.get(SHARD_EXTRA)
-    return value if isinstance(value, ShardCoverage) else None
-
-
 def _coverage(named: Sequence[tuple[str, Report]], warnings: list[str]) -> ShardCoverage | None:
     total: int | None = None
     seen: dict[int, str] = {}
     for name, report in named:
-        shard = _shard(report)
+        shard = report.shard
         if shard is None:
             continue
         if total is not None and shard.total != total:
@@ -113,12 +109,12 @@ def merge_reports(
         contacts.update(report.contacts)
         errors.update(report.errors)
         roots.update(dict.fromkeys(report.roots))
-        if _shard(report) is None:
+        if report.shard is None:
             whole_files += report.files_scanned
         else:
             shard_files = max(shard_files, report.files_scanned)
         results = list(report.domains)
-        for entry in ignored_domains(report):
+        for entry in report.ignored:
             results.append(entry.result)
             ignores.update(dict.fromkeys(entry.ignores))
         for result in results:
@@ -147,9 +143,6 @@ def merge_reports(
             errors.update(
                 ScanError(f"shard {i}/{coverage.total}", _MISSING_SHARD) for i in coverage.missing
             )
-    extra: dict[str, object] = {}
-    if coverage is not None and not coverage.complete:
-        extra[SHARD_EXTRA] = coverage
     merged = Report(
         contacts=tuple(sorted(contacts, key=_contact_key)),
         domains=tuple(sort_results([result for result, _ in verdicts.values()])),
@@ -157,7 +150,7 @@ def merge_reports(
         generated_at=max(report.generated_at for _, report in named),
         roots=tuple(roots),
         files_scanned=shard_files + whole_files,
-        extra=extra,
+        shard=coverage if coverage is not None and not coverage.complete else None,
     )
     return MergeResult(merged, tuple(ignores), tuple(warnings), coverage)
 

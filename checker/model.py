@@ -10,8 +10,14 @@ Everything here is immutable and free of I/O.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from checker.ignores import IgnoredDomain
+    from checker.shard import ShardCoverage
 
 
 class Risk(str, enum.Enum):
@@ -45,6 +51,11 @@ class Risk(str, enum.Enum):
         if self in (Risk.UNKNOWN, Risk.NONE) or threshold in (Risk.UNKNOWN, Risk.NONE):
             return False
         return self.rank >= threshold.rank
+
+    @staticmethod
+    def worst(risks: Iterable[Risk]) -> Risk:
+        """The highest-ranked of ``risks``; ``none`` when there are none."""
+        return max(risks, key=_RISK_RANK.__getitem__, default=Risk.NONE)
 
 
 _RISK_RANK = {
@@ -309,13 +320,12 @@ class Report:
     generated_at: datetime
     roots: tuple[str, ...] = ()
     files_scanned: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
+    #: Findings the configuration's ignores took out of ``domains``, with those ignores.
+    ignored: tuple[IgnoredDomain, ...] = ()
+    #: The shards a ``--shard`` run (or a partial ``merge``) covers; None for a whole run.
+    shard: ShardCoverage | None = None
 
     @property
     def highest_risk(self) -> Risk:
         """The worst risk among the domains; ``none`` when there are none."""
-        worst = Risk.NONE
-        for result in self.domains:
-            if result.risk.rank > worst.rank:
-                worst = result.risk
-        return worst
+        return Risk.worst(d.risk for d in self.domains)

@@ -1,10 +1,17 @@
-"""One run: contacts -> unique registrable domains -> verdicts -> report."""
+"""One run: contacts -> unique registrable domains -> verdicts -> report.
+
+:func:`run` is the run every command shares (``scan``, ``domain``, ``deps``, ``env``,
+``org``, the Action): what its source collected goes in, the finished report comes out,
+sharded, judged and with the configuration's ignores applied. Whether the report fails
+the run is :mod:`checker.policy`'s to say.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from checker.model import (
     Contact,
@@ -14,6 +21,17 @@ from checker.model import (
     ScanError,
 )
 from checker.settings import LookupSettings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from checker.domains import DomainClassifier
+    from checker.ignores import Ignore
+    from checker.shard import Shard
+    from checker.sources.metadata_dump import DumpResult
+
+#: Where a run says its warnings and notices (one line each, without the program name).
+Say = Callable[[str], None]
 
 #: Looks up registrable domains (each with its mail domains) and judges them.
 Assessor = Callable[[Mapping[str, Sequence[str]], LookupSettings], Awaitable[list[DomainResult]]]
@@ -80,3 +98,100 @@ def make_report(
         roots=tuple(roots),
         files_scanned=files_scanned,
     )
+
+
+def run(
+    contacts: Sequence[Contact],
+    errors: Sequence[ScanError],
+    settings: LookupSettings,
+    *,
+    files_scanned: int,
+    roots: Sequence[str],
+    ignores: Sequence[Ignore] = (),
+    shard: Shard | None = None,
+    dump: DumpResult | None = None,
+    progress: bool | None = None,
+    say: Say,
+) -> Report:
+    """Look up the domains of ``contacts`` (those of ``shard`` only, when given), judge
+    them and report, with ``ignores`` applied; warnings go to ``say``.
+
+    A dump's contacts are a sample: its domains come from its aggregates. Raises
+    :class:`checker.lookup.run.SettingsError` when the settings cannot be used.
+    """
+    from checker.lookup.run import run_assessment
+
+    now = datetime.now(timezone.utc)
+    lookups = unique_domains(contacts)
+    if dump is not None:
+        lookups = dump.lookup_domains(lookups)
+    if shard is not None:  # the one place a run is split: contacts and domains alike
+        from checker.shard import select_contacts, select_domains
+
+        contacts = select_contacts(contacts, shard)
+        lookups = select_domains(lookups, shard)
+    results, _, warnings = run_assessment(
+        lookups, settings, now=now, last_used=last_used(contacts), progress=progress
+    )
+    for warning in warnings:
+        say(f"warning: {warning}")
+    report = make_report(
+        contacts, results, errors, files_scanned=files_scanned, roots=roots, now=now
+    )
+    if dump is not None:
+        report = dump.with_counts(report)
+    if shard is not None:
+        from checker.shard import mark_shard
+
+        report = mark_shard(report, shard)
+    say_unchecked(report, say)
+    return ignored(report, ignores, say)
+
+
+def ignored(report: Report, ignores: Sequence[Ignore], say: Say) -> Report:
+    """``report`` with ``ignores`` applied; a warning said for each lapsed one."""
+    from checker.ignores import apply_ignores
+
+    report, warnings = apply_ignores(report, ignores, today=report.generated_at.date())
+    for warning in warnings:
+        say(f"warning: {warning}")
+    return report
+
+
+def say_unchecked(report: Report, say: Say) -> None:
+    """The one line about the domains that could not be checked, if any."""
+    from checker.unchecked import summary_line
+
+    line = summary_line(report)
+    if line is not None:
+        say(line)
+
+
+def read_dumps(
+    paths: Sequence[Path], classifier: DomainClassifier, *, say: Say, info: Say
+) -> DumpResult | None:
+    """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
+    if not paths:
+        return None
+    import gc
+
+    from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
+
+    dump = read_metadata_dumps(paths, classifier)
+    # What the dump left is kept to the end of the run: the collector need not walk its
+    # million objects again on every full pass while verdicts and the report are made.
+    # One collection first (the read ran without one): garbage is not frozen with them.
+    gc.collect()
+    gc.freeze()
+    info(
+        f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
+        f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
+        f"{len(dump.domains):,} registrable domains to look up; "
+        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain"
+    )
+    if dump.addresses and not dump.dated:
+        say(
+            "warning: no row has a usable upload_time: the re-registered check cannot "
+            "compare registration dates with the last use of an address"
+        )
+    return dump

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.model import Risk
-
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+DEFAULT_FAIL_ON = "high"
+#: Days before expiry at which a registration is reported ``expiring-soon``.
+DEFAULT_EXPIRY_WINDOW = 30
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_CONCURRENCY = 32
 #: Seconds a run's lookups may take unless --deadline says otherwise: 45 minutes, within
 #: a 60-minute CI job; what is not answered by then is ``unknown``.
 DEFAULT_DEADLINE = 2700.0
@@ -18,10 +21,10 @@ class LookupSettings:
     """How lookups are made."""
 
     offline: bool = False
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     deadline: float | None = DEFAULT_DEADLINE
-    concurrency: int = 32
-    expiry_window_days: int = 30
+    concurrency: int = DEFAULT_CONCURRENCY
+    expiry_window_days: int = DEFAULT_EXPIRY_WINDOW
     rdap_bootstrap: str | None = None
     nameserver: tuple[str, int] | None = None
     dns: bool = True
@@ -37,8 +40,3 @@ class LookupSettings:
     #: and whether loopback addresses may be asked (tests); private ones never are.
     authoritative_port: int = 53
     authoritative_loopback: bool = False
-
-
-def threshold(fail_on: str) -> Risk | None:
-    """The risk at or above which a run fails; None for ``never``."""
-    return None if fail_on == "never" else Risk(fail_on)

@@ -17,8 +17,6 @@ from checker.model import Contact, Report
 
 #: Most shards a run may be split into.
 MAX_SHARDS = 1000
-#: Where a report keeps the :class:`ShardCoverage` it covers (``Report.extra``).
-SHARD_EXTRA = "shard"
 
 T = TypeVar("T")
 
@@ -96,4 +94,4 @@ def select_domains(domains: Mapping[str, T], shard: Shard) -> dict[str, T]:
 def mark_shard(report: Report, shard: Shard) -> Report:
     """``report`` recorded as covering ``shard`` only (the JSON report's ``shard``)."""
     coverage = ShardCoverage(shard.total, (shard.index,))
-    return replace(report, extra={**report.extra, SHARD_EXTRA: coverage})
+    return replace(report, shard=coverage)

@@ -20,8 +20,7 @@ from checker.model import (
     Registration,
     Risk,
 )
-
-DEFAULT_EXPIRY_WINDOW_DAYS = 30
+from checker.settings import DEFAULT_EXPIRY_WINDOW
 
 
 def _day(moment: datetime) -> str:
@@ -30,11 +29,7 @@ def _day(moment: datetime) -> str:
 
 def worst_risk(reasons: Iterable[Reason]) -> Risk:
     """The highest-ranked risk among ``reasons`` (``none`` when there are none)."""
-    worst = Risk.NONE
-    for reason in reasons:
-        if reason.risk.rank > worst.rank:
-            worst = reason.risk
-    return worst
+    return Risk.worst(r.risk for r in reasons)
 
 
 def _status_reasons(domain: str, registration: Registration) -> list[Reason]:
@@ -159,7 +154,7 @@ def judge(
     failure: LookupFailure | None = None,
     dns: DnsInfo | None = None,
     now: datetime,
-    expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS,
+    expiry_window_days: int = DEFAULT_EXPIRY_WINDOW,
     last_used: datetime | None = None,
     checked_at: datetime | None = None,
     cached: bool = False,

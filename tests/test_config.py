@@ -17,15 +17,12 @@ from checker.config import (
     MAX_CONFIG_BYTES,
     Config,
     ConfigError,
-    Ignore,
-    apply_ignores,
-    ignore_to_dict,
-    ignored_domains,
     load_config,
     load_file,
     merge,
     resolve,
 )
+from checker.ignores import Ignore, apply_ignores, ignore_to_dict
 from checker.model import DomainResult, Reason, ReasonCode, Report, Risk
 from checker.pipeline import make_report
 
@@ -675,7 +672,7 @@ def test_domain_ignore_moves_the_finding_out_and_keeps_it_visible() -> None:
     ignore = _ignore(domain="demo-widgets.org")
     result, warnings = apply_ignores(report, [ignore], today=date(2025, 6, 1))
     assert [d.domain for d in result.domains] == ["demo-widgets.com"]
-    ignored = ignored_domains(result)
+    ignored = result.ignored
     assert [(i.result.domain, i.ignores) for i in ignored] == [("demo-widgets.org", (ignore,))]
     assert ignored[0].result.risk is Risk.CRITICAL
     assert result.contacts == report.contacts
@@ -686,7 +683,7 @@ def test_no_ignores_leave_the_findings_untouched() -> None:
     report = _report("a@demo-widgets.org")
     result, warnings = apply_ignores(report, [], today=date(2025, 6, 1))
     assert result.domains == report.domains
-    assert ignored_domains(result) == ()
+    assert result.ignored == ()
     assert warnings == []
 
 
@@ -700,7 +697,7 @@ def test_ignore_is_active_through_its_until_day_and_lapses_after() -> None:
     assert warnings == []
     lapsed, warnings = apply_ignores(report, [ignore], today=date(2025, 6, 2))
     assert [d.domain for d in lapsed.domains] == ["demo-widgets.org"]
-    assert ignored_domains(lapsed) == ()
+    assert lapsed.ignored == ()
     assert warnings == [
         "ignore for demo-widgets.org lapsed on 2025-06-01 "
         "(reason: renewal ordered; set in pyproject.toml:9)"
@@ -713,7 +710,7 @@ def test_lapsed_ignore_does_not_hide_a_domain_another_active_ignore_covers() -> 
     current = _ignore(address="a@demo-widgets.org")
     result, warnings = apply_ignores(report, [old, current], today=date(2025, 6, 1))
     assert result.domains == ()
-    assert ignored_domains(result)[0].ignores == (current,)
+    assert result.ignored[0].ignores == (current,)
     assert len(warnings) == 1
 
 
@@ -724,7 +721,7 @@ def test_idn_ignore_matches_the_a_label_domain(tmp_path: Path) -> None:
     report = _report("info@xn--bcher-kva.de", "a@demo-widgets.org")
     result, _ = apply_ignores(report, config.ignore, today=date(2025, 6, 1))
     assert [d.domain for d in result.domains] == ["demo-widgets.org"]
-    assert [i.result.domain for i in ignored_domains(result)] == ["xn--bcher-kva.de"]
+    assert [i.result.domain for i in result.ignored] == ["xn--bcher-kva.de"]
 
 
 def test_a_label_ignore_matches_an_address_written_in_unicode(tmp_path: Path) -> None:
@@ -746,7 +743,7 @@ def test_address_ignore_removes_a_domain_only_when_it_covers_every_contact() -> 
     alice = _ignore(address="alice@demo-widgets.org")
     full, _ = apply_ignores(report, [bob, alice], today=date(2025, 6, 1))
     assert full.domains == ()
-    assert ignored_domains(full)[0].ignores == (bob, alice)
+    assert full.ignored[0].ignores == (bob, alice)
 
 
 def test_subdomain_ignore_covers_names_below_it_but_not_the_registrable_domain() -> None:

@@ -16,20 +16,28 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from checker.model import Report, Risk
+from checker.errors import UsageError
+from checker.model import Report
+from checker.policy import EXIT_UNREADABLE, exit_code, failing, incomplete, threshold
+from checker.report import FORMATS, Style, render
 from checker.report.escape import guard_output, workflow_command
-from checker.settings import FAIL_ON_CHOICES, threshold
+from checker.settings import FAIL_ON_CHOICES
 
-FORMATS = ("github", "text", "json", "sarif", "markdown", "html")
+if TYPE_CHECKING:
+    from checker.config import Options
+    from checker.pipeline import Say
+    from checker.settings import LookupSettings
+    from checker.shard import Shard
+
 REPORT_NAME = "domain-guard-report.json"
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class ActionInputError(ValueError):
+class ActionInputError(UsageError, ValueError):
     """An input has a value the action cannot use."""
 
 
@@ -150,22 +158,6 @@ def output_lines(name: str, value: str) -> str:
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
-def highest_risk(report: Report) -> Risk:
-    """The worst risk in the report (``none`` when no domain was checked)."""
-    return max((d.risk for d in report.domains), key=lambda r: r.rank, default=Risk.NONE)
-
-
-def count_findings(report: Report, fail_on: str, fail_on_unknown: bool) -> int:
-    """Domains that fail the run: at or above ``fail_on``, plus unknown ones if asked."""
-    limit = threshold(fail_on)
-    return sum(
-        1
-        for d in report.domains
-        if (limit is not None and d.risk.at_least(limit))
-        or (fail_on_unknown and d.risk is Risk.UNKNOWN)
-    )
-
-
 @dataclass(frozen=True)
 class Published:
     """What :func:`publish` did: the outputs it wrote, and whether keeping the issue failed."""
@@ -213,8 +205,8 @@ def publish(
             report, inputs, fail_on, fail_on_unknown, environ, out
         )
     outputs = {
-        "findings": str(count_findings(report, fail_on, fail_on_unknown)),
-        "highest-risk": highest_risk(report).value,
+        "findings": str(len(failing(report, threshold(fail_on), include_unknown=fail_on_unknown))),
+        "highest-risk": report.highest_risk.value,
         "report-path": report_path.relative_to(root).as_posix(),
         "issue-number": issue_number,
     }
@@ -223,14 +215,52 @@ def publish(
     return Published(outputs, issue_failed)
 
 
+def run_action(
+    inputs: ActionInputs,
+    root: Path,
+    options: Options,
+    settings: LookupSettings,
+    *,
+    shard: Shard | None,
+    environ: Mapping[str, str],
+    out: TextIO,
+    say: Say,
+    progress: bool | None,
+) -> int:
+    """Scan the workspace ``root`` as ``inputs`` say, run, publish; the exit code.
+
+    Raises :class:`ActionInputError` when the results cannot be written where asked."""
+    from checker.domains import DomainClassifier
+    from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
+    from checker.pipeline import run
+    from checker.scan import nothing_to_scan, scan_paths
+
+    paths = [Path(p) for p in inputs.paths]
+    classifier = DomainClassifier(extra_providers=options.providers)
+    exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
+    result = scan_paths(paths, exclude=exclude, classifier=classifier, base=root)
+    if not result.files_scanned and not result.errors:  # a mistyped `paths:` must not pass
+        out.write(workflow_command("error", "domain-guard: " + nothing_to_scan(inputs.paths)))
+        out.write("\n")
+        return EXIT_UNREADABLE
+    report = run(
+        date_contacts(result.contacts, paths, base=root), list(result.errors), settings,
+        files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
+        ignores=options.ignore, shard=shard, progress=progress, say=say,
+    )  # fmt: skip
+    code = exit_code(report, options.fail_on, options.fail_on_unknown)
+    try:
+        published = publish(
+            report, inputs, fail_on=options.fail_on, fail_on_unknown=options.fail_on_unknown,
+            environ=environ, out=out,
+        )  # fmt: skip
+    except OSError as exc:
+        raise ActionInputError(str(exc)) from None
+    return incomplete(code) if published.issue_failed else code
+
+
 def _render_log(report: Report, output_format: str) -> str:
-    from importlib import import_module
-
-    if output_format == "text":
-        from checker.report import text
-
-        return text.render(report, color=False)
-    rendered: str = import_module(f"checker.report.{output_format}").render(report)
+    rendered = render(output_format, report, Style(color=False))
     return rendered if output_format == "github" else guard_output(rendered)
 
 

@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from checker.errors import IncompleteRun
 from checker.log import LOGGER
 from checker.lookup.http import USER_AGENT, origin, parse_retry_after, read_bounded
 from checker.report.escape import one_line
@@ -46,7 +47,7 @@ _MESSAGE_LIMIT = 200
 _DIGITS = re.compile(r"[0-9]{1,15}")
 
 
-class GitHubError(Exception):
+class GitHubError(IncompleteRun):
     """A request to GitHub failed. The message never contains the token."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

@@ -33,7 +33,7 @@ import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker import __version__
 from checker.github.client import GitHubClient, GitHubError
@@ -41,6 +41,11 @@ from checker.model import DomainResult, Report, Risk
 from checker.report.escape import code_span, guard_output
 from checker.report.findings import Finding, contacts_by_domain
 from checker.report.markdown import TABLE_HEAD, advice, table_row
+
+if TYPE_CHECKING:
+    from checker.github.org import IssueResult
+    from checker.pipeline import Say
+    from checker.shard import ShardCoverage
 
 #: GitHub refuses bodies over 65,536 characters; leave room for the fixed parts.
 MAX_BODY_CHARS = 60_000
@@ -100,12 +105,9 @@ def at_risk(
     report: Report, limit: Risk | None, *, include_unknown: bool = False
 ) -> list[DomainResult]:
     """Domains at or above ``limit`` (medium when there is none), and unknown ones if asked."""
-    floor = limit or Risk.MEDIUM
-    return [
-        r
-        for r in report.domains
-        if r.risk.at_least(floor) or (include_unknown and r.risk is Risk.UNKNOWN)
-    ]
+    from checker.policy import failing
+
+    return failing(report, limit or Risk.MEDIUM, include_unknown=include_unknown)
 
 
 def fingerprint(results: Sequence[DomainResult]) -> str:
@@ -369,3 +371,101 @@ async def _sync(
     await client.rest("POST", f"{path}/{existing.number}/comments", json_body={"body": comment})
     action = IssueAction.UPDATED if existing.open else IssueAction.REOPENED
     return IssueOutcome(action, existing.number, existing.url)
+
+
+#: Repositories named in the one notice about a token that may not write issues.
+_READ_ONLY_SHOWN = 5
+
+
+def say_outcomes(results: Sequence[IssueResult], code: int, *, say: Say, info: Say) -> int:
+    """Say what happened to each issue (``info`` for what was done, ``say`` for errors and
+    warnings); the exit code after it.
+
+    A failed issue write is exit 3 unless findings already make it 1; a token that may
+    read but not write (403) gets one notice, not a failure: the report has the findings."""
+    from checker.policy import incomplete
+
+    refused: list[str] = []
+    for item in results:
+        if item.error is not None:
+            if item.error.forbidden:
+                refused.append(item.repository)
+                continue
+            say(f"error: issue in {item.repository}: {item.error.message}")
+            code = incomplete(code)
+        elif item.outcome is not None:
+            if item.outcome.action.value != "nothing":
+                number = f" #{item.outcome.number}" if item.outcome.number else ""
+                info(f"issue {item.outcome.action.value}: {item.repository}{number}")
+            if item.outcome.planted:
+                say(f"warning: {planted_warning(item.repository, item.outcome)}")
+    if refused:
+        shown = ", ".join(refused[:_READ_ONLY_SHOWN])
+        more = (
+            f" and {len(refused) - _READ_ONLY_SHOWN} more"
+            if len(refused) > _READ_ONLY_SHOWN
+            else ""
+        )
+        say(
+            f"notice: the token may not write issues in {shown}{more} (403: read-only token, "
+            "or an archived repository); those issues were left as they are"
+        )
+    return code
+
+
+def keep_merged_issues(
+    report: Report,
+    token: str,
+    *,
+    coverage: ShardCoverage | None,
+    fail_on: str,
+    fail_on_unknown: bool,
+    open_issues: bool,
+    issue_repo: str | None,
+    label: str,
+    code: int,
+    say: Say,
+    info: Say,
+) -> int:
+    """``merge --open-issues`` / ``--issue-repo``: issues kept as ``org`` keeps them; the
+    exit code after it. Raises :class:`~checker.errors.UsageError` when the merged reports
+    cannot say which issues to keep."""
+    import asyncio
+
+    from checker.errors import UsageError
+    from checker.github.client import Endpoints
+    from checker.github.org import (
+        org_issue_key,
+        report_logins,
+        report_repositories,
+        sync_report_issues,
+    )
+    from checker.policy import incomplete, threshold
+
+    try:
+        endpoints = Endpoints.from_env()
+        logins = report_logins(report)
+        repositories = report_repositories(report) if open_issues else []
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if open_issues and logins is None:
+        raise UsageError("--open-issues needs reports of `domain-guard org` (roots github:ORG)")
+    if issue_repo and logins is not None and len(logins) > 1:
+        raise UsageError(
+            f"the reports cover {len(logins)} organisations ({', '.join(logins)}): keep one "
+            "tracking issue per organisation, from a merge of that organisation's reports"
+        )
+    key = org_issue_key(logins[0]) if logins else "merged"
+    if coverage is not None and not coverage.complete:
+        # Every issue of a domain in a missing shard would be closed as if it were healthy.
+        say("error: issues not kept: the merged reports miss shards (see the warning above)")
+        return incomplete(code)
+
+    async def issues() -> list[IssueResult]:
+        async with GitHubClient(token, endpoints) as client:
+            return await sync_report_issues(
+                client, report, repositories, label=label, limit=threshold(fail_on),
+                include_unknown=fail_on_unknown, issue_repo=issue_repo, key=key,
+            )  # fmt: skip
+
+    return say_outcomes(asyncio.run(issues()), code, say=say, info=info)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from checker.errors import DomainGuardError
 from checker.lookup.http import DEFAULT_TIMEOUT, FetchFailure, HostLimiter, fetch
 
 IANA_DNS_URL = "https://data.iana.org/rdap/dns.json"
@@ -33,7 +34,7 @@ MAX_ENTRIES = 50_000
 _ENTRY = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
 
-class BootstrapError(ValueError):
+class BootstrapError(DomainGuardError, ValueError):
     """A bootstrap document could not be read or has the wrong shape."""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from checker.errors import UsageError
 from checker.lookup.cache import Cache
 from checker.lookup.stats import LookupStats
 from checker.model import DomainResult, LookupFailure, ReasonCode, Registration
@@ -34,7 +35,7 @@ DEFAULT_PER_REGISTRY = 8
 DEFAULT_REGISTRY_KEY = "default"
 
 
-class SettingsError(ValueError):
+class SettingsError(UsageError, ValueError):
     """A user-supplied setting (bootstrap, server) cannot be used."""
 
 

@@ -26,6 +26,7 @@ from checker.model import (
     Registration,
     Risk,
 )
+from checker.settings import DEFAULT_EXPIRY_WINDOW
 from checker.verdict import judge
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class Assessor:
         dns: DnsSource | None,
         cache: Cache,
         now: datetime,
-        expiry_window_days: int = 30,
+        expiry_window_days: int = DEFAULT_EXPIRY_WINDOW,
         concurrency: int = 32,
         max_in_flight: int | None = None,
         per_route: int | Callable[[str], int] = 16,

@@ -297,13 +297,13 @@ def _groups(found: list[Finding]) -> str:
     kinds = list(_GROUP_LABELS)
 
     def order(key: tuple[str, str]) -> tuple[int, int, int, str]:
-        risks = domains[key].values()
-        return (-max(r.rank for r in risks), -len(domains[key]), kinds.index(key[0]), key[1])
+        worst = Risk.worst(domains[key].values())
+        return (-worst.rank, -len(domains[key]), kinds.index(key[0]), key[1])
 
     rows = []
     for key in sorted(domains, key=order):
         kind, name = key
-        worst = max(domains[key].values(), key=lambda r: r.rank)
+        worst = Risk.worst(domains[key].values())
         listed = " ".join(
             f'<span class="chip r-{risk.value}">{_text(domain, 253)}</span>'
             for domain, risk in sorted(domains[key].items(), key=lambda i: (-i[1].rank, i[0]))
@@ -408,12 +408,11 @@ def _advice(found: list[Finding]) -> str:
 
 
 def _ignored(report: Report) -> str:
-    from checker.config import ignored_domains
 
     items = [
         f"<li>{_text(item.result.domain, 253)} {_badge(item.result.risk)} "
         f"{_text('; '.join(i.reason for i in item.ignores), 300)}</li>"
-        for item in ignored_domains(report)
+        for item in report.ignored
     ]
     if not items:
         return ""

@@ -82,20 +82,18 @@ def summary(report: Report) -> dict[str, Any]:
 
 def ignored_to_list(report: Report) -> list[dict[str, Any]]:
     """Findings the configuration ignores, with the ignores that cover them."""
-    from checker.config import ignore_to_dict, ignored_domains
+    from checker.ignores import ignore_to_dict
 
     return [
         {**domain_to_dict(item.result), "ignored_by": [ignore_to_dict(i) for i in item.ignores]}
-        for item in ignored_domains(report)
+        for item in report.ignored
     ]
 
 
 def shard_to_dict(report: Report) -> dict[str, Any] | None:
     """The shards a ``--shard`` run or a partial ``merge`` covers; None for a whole run."""
-    from checker.shard import SHARD_EXTRA, ShardCoverage
-
-    shard = report.extra.get(SHARD_EXTRA)
-    if not isinstance(shard, ShardCoverage):
+    shard = report.shard
+    if shard is None:
         return None
     return {"total": shard.total, "indexes": list(shard.indexes)}
 

@@ -171,9 +171,7 @@ def render(
             [one_line(contact.email), f"({one_line(location(contact))}):",
              *_message_atoms(contact.note or "not valid")],
         )  # fmt: skip
-    from checker.config import ignored_domains
-
-    for item in ignored_domains(report):
+    for item in report.ignored:
         why = "; ".join(i.reason for i in item.ignores)
         out.add(
             "ignored by configuration: ",

@@ -11,10 +11,10 @@ from typing import Any
 
 import jsonschema
 
-from checker.config import Ignore, apply_ignores
+from checker.ignores import Ignore, apply_ignores
 from checker.report import json as json_report
 from checker.report.escape import guard_json
-from checker.shard import SHARD_EXTRA, ShardCoverage
+from checker.shard import ShardCoverage
 from tests.report.reports import corpus_report
 
 
@@ -32,8 +32,7 @@ def _full_report() -> Any:
         report, (Ignore(ignored, None, "held ##[by us]\u2028", None, "c.yml:3"),),
         today=date(2026, 1, 1),
     )  # fmt: skip
-    extra = {**report.extra, SHARD_EXTRA: ShardCoverage(total=4, indexes=(2,))}
-    return replace(report, extra=extra)
+    return replace(report, shard=ShardCoverage(total=4, indexes=(2,)))
 
 
 def _old_render(report: Any) -> str:
