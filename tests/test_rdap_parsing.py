@@ -252,3 +252,29 @@ def test_any_json_in_a_domain_object_gives_an_answer_or_a_reason(
 def test_any_bytes_either_parse_or_raise_only_the_bounded_json_error(data: bytes) -> None:
     with contextlib.suppress(_BadJson):
         _load_json(data)
+
+
+def test_an_end_of_time_expiry_is_no_expiry_and_the_statuses_still_decide() -> None:
+    """Nomulus (Google Registry's server) publishes END_OF_TIME, year 294247, as the expiry
+    of a name in redemption (its test fixture rdap_domain_redemption); dropping the whole
+    answer as unreadable turned a critical name into an unknown one."""
+    body = {
+        "objectClassName": "domain",
+        "ldhName": "redemption.test",
+        "status": ["pending delete", "redemption period"],
+        "events": [
+            {"eventAction": "registration", "eventDate": "2000-01-01T00:00:00.000Z"},
+            {"eventAction": "expiration", "eventDate": "294247-01-10T04:00:54.775Z"},
+        ],
+    }
+    answer = _domain_answer(body, "redemption.test", "u")
+    assert isinstance(answer, _Answer)
+    assert answer.registration.expires is None
+    assert any("past the year 9999" in note for note in answer.registration.notes)
+    from checker.verdict import judge
+
+    verdict = judge("redemption.test", registration=answer.registration)
+    assert verdict.risk.value == "critical"
+    # a registration date out of range is still no answer at all
+    body["events"][0]["eventDate"] = "294247-01-10T04:00:54.775Z"  # type: ignore[index]
+    assert isinstance(_domain_answer(body, "redemption.test", "u"), str)

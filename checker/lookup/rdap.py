@@ -51,6 +51,8 @@ _DATE = re.compile(
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
 )
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+#: A date whose year has five or more digits (Nomulus's END_OF_TIME, 294247-01-10).
+_END_OF_TIME = re.compile(r"^\s*\+?[1-9]\d{4,}-\d{2}-\d{2}")
 #: EPP status names whose RDAP spelling (RFC 8056) is not the words of the EPP name.
 _EPP_TO_RDAP = {"ok": "active"}
 
@@ -208,6 +210,14 @@ def _read_events(events: object) -> _Dates:
         moment = parse_rdap_date(raw)
         if moment is None:
             shown = repr(_clean_text(raw, 60)) if isinstance(raw, str) else "(not text)"
+            if action in ("expiration", "registrar expiration") and _END_OF_TIME.match(
+                raw if isinstance(raw, str) else ""
+            ):
+                # Nomulus publishes 'end of time' (year 294247) as the expiry of a name in
+                # redemption: no expiry in any calendar we read, never a reason to drop the
+                # answer (its statuses decide it).
+                dates.notes.append(f"{action} date {shown} is past the year 9999: no expiry")
+                continue
             if action in ("registration", "expiration", "reregistration"):
                 dates.unreadable.append(f"unreadable {action} date {shown}")
             else:
