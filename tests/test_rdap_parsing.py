@@ -273,7 +273,9 @@ def test_an_end_of_time_expiry_is_no_expiry_and_the_statuses_still_decide() -> N
     assert any("past the year 9999" in note for note in answer.registration.notes)
     from checker.verdict import judge
 
-    verdict = judge("redemption.test", registration=answer.registration)
+    verdict = judge(
+        "redemption.test", registration=answer.registration, now=datetime(2001, 1, 1, tzinfo=UTC)
+    )
     assert verdict.risk.value == "critical"
     # a registration date out of range is still no answer at all
     body["events"][0]["eventDate"] = "294247-01-10T04:00:54.775Z"  # type: ignore[index]
