@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,19 +30,15 @@ from checker.github.queries import (
     REPOSITORY_FILES,
     USER_REPOSITORIES,
 )
-from checker.model import Contact, Report, Risk, ScanError, SourceKind
+from checker.model import Contact, Report, Risk, ScanError
 from checker.report.escape import one_line
 from checker.sources.base import (
     MAX_METADATA_BYTES,
-    Extraction,
     SourceError,
     decode_text,
     refuse_binary,
 )
-from checker.sources.pkginfo import parse_pkg_info
-from checker.sources.pyproject import parse_pyproject
-from checker.sources.setupcfg import parse_setup_cfg
-from checker.sources.setuppy import parse_setup_py
+from checker.sources.registry import by_name
 
 #: GitHub logins: alphanumerics and single inner hyphens, at most 39 characters.
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -53,14 +49,6 @@ FALLBACK_CONCURRENCY = 8
 #: Pages followed before giving up: 100,000 repositories.
 MAX_PAGES = 1000
 _RATE_RETRIES = 3
-
-_PARSERS: dict[str, Callable[[str, str], Extraction]] = {
-    "pyproject.toml": parse_pyproject,
-    "setup.cfg": parse_setup_cfg,
-    "setup.py": parse_setup_py,
-    "PKG-INFO": lambda text, path: parse_pkg_info(text, path, SourceKind.PKG_INFO),
-}
-assert set(_PARSERS) == {path for _, path in REPOSITORY_FILES}
 
 
 class OrgError(Exception):
@@ -426,9 +414,12 @@ async def _read(
     classifier: DomainClassifier,
 ) -> tuple[list[Contact], ScanError | None]:
     where = f"{repo.name_with_owner}:{item.path}"
+    entry = by_name(item.path)
+    if entry is None:  # outside the per-file guard: the query read a file nothing parses
+        raise LookupError(f"no parser registered for {item.path}")
     try:
         text = refuse_binary(await _text(client, gate, repo, item))
-        extraction = _PARSERS[item.path](text, item.path)
+        extraction = entry.parse(text, item.path)
     except SourceError as exc:
         return [], ScanError(path=where, message=exc.message, line=exc.line)
     except GitHubError as exc:
