@@ -851,6 +851,7 @@ def action(
     below are read from DOMAIN_GUARD_* variables like every command's.
     """
     from checker.domains import DomainClassifier
+    from checker.escape import workflow_command
     from checker.github.action import (
         ActionInputError,
         ActionInputs,
@@ -858,7 +859,6 @@ def action(
         publish,
         workspace,
     )
-    from checker.report.escape import workflow_command
     from checker.scan import scan_paths
 
     try:
@@ -913,7 +913,7 @@ def action(
 
 def _say(message: str) -> None:
     """A diagnostic on stderr: one line, and never a workflow command, whatever it quotes."""
-    from checker.report.escape import neutralise_commands, one_line
+    from checker.escape import neutralise_commands, one_line
 
     typer.echo(neutralise_commands("domain-guard: " + one_line(message)), err=True)
 

@@ -11,7 +11,7 @@ from checker.domains import DomainClassifier
 from checker.model import Contact, ScanError, SourceKind
 from checker.sources.archives import parse_archive
 from checker.sources.base import Extraction, SourceError, read_text
-from checker.sources.registry import for_kind
+from checker.sources.registry import METADATA_FILES, for_kind
 from checker.sources.walk import Candidate, walk
 
 
@@ -107,7 +107,5 @@ def force_excluded(
 def nothing_to_scan(paths: Sequence[str]) -> str:
     """The one line said when ``paths`` held no metadata file at all (exit 3)."""
     named = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
-    return (
-        "nothing to scan: no pyproject.toml, setup.cfg, setup.py, PKG-INFO, METADATA, "
-        f"wheel or sdist in {named}"
-    )
+    files = ", ".join(entry.name for entry in METADATA_FILES)
+    return f"nothing to scan: no {files}, wheel or sdist in {named}"

@@ -23,7 +23,7 @@ from checker.lookup.bootstrap import (
     shipped_bootstrap,
     shipped_overrides,
 )
-from checker.lookup.http import make_client
+from checker.net.http import make_client
 from tests.servers.rdap import RdapServer
 
 ROOT = Path(__file__).parents[1]

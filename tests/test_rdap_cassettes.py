@@ -11,9 +11,9 @@ import pytest
 import vcr
 
 from checker.lookup.bootstrap import shipped_bootstrap
-from checker.lookup.http import HostLimiter, make_client
 from checker.lookup.rdap import RdapClient
 from checker.model import EvidenceSource, LookupFailure, Registration
+from checker.net.http import HostLimiter, make_client
 
 CASSETTES = Path(__file__).parent / "cassettes" / "rdap"
 FIXTURES = Path(__file__).parent / "fixtures" / "rdap"

@@ -15,9 +15,9 @@ import pytest
 import vcr
 
 from checker.lookup.bootstrap import parse_bootstrap, shipped_bootstrap
-from checker.lookup.http import HostLimiter, make_client
 from checker.lookup.rdap import RdapClient
 from checker.model import LookupFailure, Registration
+from checker.net.http import HostLimiter, make_client
 from tests.servers.rdap import RdapServer, StubResolver, client_ssl_context
 
 CASSETTES = Path(__file__).parent / "cassettes" / "rdap"

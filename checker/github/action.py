@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from checker.escape import guard_output, workflow_command
 from checker.model import Report, Risk
-from checker.report.escape import guard_output, workflow_command
 from checker.settings import FAIL_ON_CHOICES, threshold
 
 FORMATS = ("github", "text", "json", "sarif", "markdown", "html")

@@ -10,7 +10,7 @@
   Requests at once never exceed ``max_concurrency`` (at most 100); writes go one at a
   time with a pause between them, as GitHub asks of integrations.
 * Answers are hostile: bodies are read with a size cap, JSON nesting errors are caught,
-  and error messages quote GitHub's text only through :func:`~checker.report.escape.one_line`.
+  and error messages quote GitHub's text only through :func:`~checker.escape.one_line`.
 * The token never appears in an exception, ``repr`` or message: :func:`redact` scrubs any
   text built from an answer.
 """
@@ -29,9 +29,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from checker.escape import one_line
 from checker.log import LOGGER
-from checker.lookup.http import USER_AGENT, origin, parse_retry_after, read_bounded
-from checker.report.escape import one_line
+from checker.net.http import USER_AGENT, origin, parse_retry_after, read_bounded
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_GRAPHQL_URL = "https://api.github.com/graphql"

@@ -22,6 +22,7 @@ from typing import Any
 
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
+from checker.escape import one_line
 from checker.github.client import MAX_GRAPHQL_BODY, GitHubClient, GitHubError
 from checker.github.issues import IssueOutcome, restrict, sync_issue
 from checker.github.queries import (
@@ -31,7 +32,6 @@ from checker.github.queries import (
     USER_REPOSITORIES,
 )
 from checker.model import Contact, Report, Risk, ScanError
-from checker.report.escape import one_line
 from checker.sources.base import (
     MAX_METADATA_BYTES,
     SourceError,

@@ -53,7 +53,7 @@ class _RdapSource:
 
     def route(self, domain: str) -> str:
         """The registry host asked first about ``domain``."""
-        from checker.lookup.http import host_key
+        from checker.net.http import host_key
 
         urls = self.client.query_urls(domain)
         return host_key(urls[0]) if urls else ""
@@ -137,12 +137,12 @@ async def assess_domains(
     """Look every domain up online and judge it; offline runs stop in :func:`run_assessment`."""
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
     from checker.lookup.dns import DnsChecker
-    from checker.lookup.http import DOMAIN_BUDGET_TIMEOUTS, HostLimiter, make_client
     from checker.lookup.mailmemo import MailPathMemo
     from checker.lookup.rdap import RdapClient
     from checker.lookup.resolver_check import SanityCheckedDns, registry_hosts
     from checker.lookup.service import Assessor, DnsSource, registrar_worth_asking
     from checker.lookup.whois import WhoisClient
+    from checker.net.http import DOMAIN_BUDGET_TIMEOUTS, HostLimiter, make_client
 
     deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
     caps = dict(settings.registry_concurrency)

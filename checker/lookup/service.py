@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Protocol
 from checker.log import LOGGER
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
 from checker.lookup.dns import MAX_MAIL_DOMAINS
-from checker.lookup.http import DOMAIN_BUDGET, LookupBudget
 from checker.lookup.stats import LookupStats
 from checker.model import (
     DnsInfo,
@@ -26,6 +25,7 @@ from checker.model import (
     Registration,
     Risk,
 )
+from checker.net.http import DOMAIN_BUDGET, LookupBudget
 from checker.verdict import judge
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema
 
 from checker.config import Ignore, apply_ignores
+from checker.escape import guard_json
 from checker.report import json as json_report
-from checker.report.escape import guard_json
 from checker.shard import SHARD_EXTRA, ShardCoverage
 from tests.report.reports import corpus_report
 
