@@ -10,7 +10,6 @@ when ``open-issue`` is on, and writes the step's outputs to ``$GITHUB_OUTPUT``.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -300,8 +299,3 @@ def _keep_issue(
     except ValueError as exc:
         out.write(workflow_command("error", f"domain-guard could not keep the issue: {exc}") + "\n")
         return "", True
-
-
-def running_in_actions(environ: Mapping[str, str] | None = None) -> bool:
-    """True inside a GitHub Actions job."""
-    return (os.environ if environ is None else environ).get("GITHUB_ACTIONS") == "true"

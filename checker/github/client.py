@@ -138,7 +138,6 @@ class GitHubClient:
         )
         self.requests = 0
         self.graphql_requests = 0
-        self.rate_remaining: int | None = None
 
     def __repr__(self) -> str:
         return f"GitHubClient({self.endpoints.api_url!r}, token={'set' if self._token else None})"
@@ -152,11 +151,6 @@ class GitHubClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
-
-    @property
-    def has_token(self) -> bool:
-        """Whether a token was given."""
-        return self._token is not None
 
     def redact(self, text: str) -> str:
         """``text`` without this client's token."""
@@ -358,7 +352,6 @@ class GitHubClient:
         remaining = _int(headers.get("x-ratelimit-remaining"))
         if remaining is None:
             return
-        self.rate_remaining = remaining
         reset = _int(headers.get("x-ratelimit-reset"))
         if remaining == 0 and reset is not None:
             self._paused_until = max(

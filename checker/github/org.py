@@ -98,8 +98,6 @@ class Discovery:
     login: str
     owner_type: str  # "organization" or "user"
     repositories: tuple[Repository, ...]
-    skipped_archived: int
-    skipped_forks: int
     skipped_filter: int
     graphql_requests: int
     rate_limit: RateLimit | None
@@ -164,7 +162,7 @@ async def discover(
     owner_type = "organization"
     query = ORGANIZATION_REPOSITORIES
     repositories: list[Repository] = []
-    skipped = {"archived": 0, "forks": 0, "filter": 0}
+    skipped_filter = 0
     rate: RateLimit | None = None
     seen_cursors: set[str] = set()
     expected: int | None = None
@@ -195,12 +193,10 @@ async def discover(
         listed += len(nodes)
         for index, node in enumerate(nodes):
             repo = _repository(node, login, node_errors.get(index, {}))
-            if repo.archived and not include_archived:
-                skipped["archived"] += 1
-            elif repo.fork and not include_forks:
-                skipped["forks"] += 1
-            elif not matches_filter(repo.name_with_owner, repo_filter):
-                skipped["filter"] += 1
+            if (repo.archived and not include_archived) or (repo.fork and not include_forks):
+                continue
+            if not matches_filter(repo.name_with_owner, repo_filter):
+                skipped_filter += 1
             else:
                 repositories.append(repo)
         page = _mapping(connection.get("pageInfo"), "pageInfo")
@@ -225,9 +221,7 @@ async def discover(
         login=login,
         owner_type=owner_type,
         repositories=tuple(repositories),
-        skipped_archived=skipped["archived"],
-        skipped_forks=skipped["forks"],
-        skipped_filter=skipped["filter"],
+        skipped_filter=skipped_filter,
         graphql_requests=requests,
         rate_limit=rate,
     )

@@ -279,7 +279,7 @@ def run_assessment(
         )
         if settings.offline or not misses:
             results = [hits.get(name) or _not_asked(name, now) for name in domains]
-            return results, LookupStats(domains=len(domains), cache_hits=len(hits)), warnings
+            return results, LookupStats(domains=len(domains)), warnings
         import asyncio
 
         show = progress if progress is not None else sys.stderr.isatty()
@@ -311,7 +311,6 @@ def run_assessment(
         cache.close()
     answered = dict(zip(misses, looked_up, strict=True))
     stats.domains = len(domains)
-    stats.cache_hits += len(hits)
     return [hits.get(name) or answered[name] for name in domains], stats, warnings
 
 
