@@ -20,8 +20,8 @@ from checker.model import LookupFailure, Registration
 from checker.net.http import HostLimiter, make_client
 from tests.servers.rdap import RdapServer, StubResolver, client_ssl_context
 
-CASSETTES = Path(__file__).parent / "cassettes" / "rdap"
-FIXTURES = Path(__file__).parent / "fixtures" / "rdap"
+CASSETTES = Path(__file__).parents[1] / "cassettes" / "rdap"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "rdap"
 REGISTRAR_URL = "https://rdap.markmonitor.com/rdap/domain/GOOGLE.COM"
 PUBLIC = StubResolver({"rdap.markmonitor.com": ["64.124.14.63"]})
 
