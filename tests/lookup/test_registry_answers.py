@@ -22,8 +22,8 @@ from checker.cli import app
 from checker.lookup.rdap import says_reserved
 from checker.model import EvidenceSource, Registration, Risk
 from checker.verdict import judge
+from tests.schema import report_schema as _schema
 from tests.servers.rdap import RdapServer, rdap_error
-from tests.test_cli_lookups import _schema
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rdap"

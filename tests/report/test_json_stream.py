@@ -6,7 +6,6 @@ import io
 import json
 from dataclasses import replace
 from datetime import date
-from importlib import resources
 from typing import Any
 
 import jsonschema
@@ -16,12 +15,7 @@ from checker.escape import guard_json
 from checker.report import json as json_report
 from checker.shard import SHARD_EXTRA, ShardCoverage
 from tests.report.reports import corpus_report
-
-
-def _schema() -> dict[str, Any]:
-    text = resources.files("checker").joinpath("data", "report.schema.json").read_text()
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+from tests.schema import report_schema as _schema
 
 
 def _full_report() -> Any:

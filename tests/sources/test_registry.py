@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -14,13 +12,13 @@ from checker.model import SourceKind
 from checker.scan import scan_paths
 from checker.sources import registry
 from checker.sources.walk import kind_of
+from tests.schema import report_schema
 
 _PKG_INFO = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nAuthor-email: jane@example.org\n"
 
 
 def _schema_kinds() -> list[str]:
-    text = resources.files("checker.data").joinpath("report.schema.json").read_text()
-    schema = json.loads(text)
+    schema = report_schema()
     found: list[list[str]] = []
 
     def visit(node: object) -> None:
