@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checker.addresses import parse_addresses
+from checker.contacts import new_contact
 from checker.domains import DomainClassifier
 from checker.model import Contact, ContactKind, Role, ScanError, SourceKind, SourceRef
 
@@ -23,24 +24,21 @@ def contacts_from_arguments(
             if len(found) != 1:
                 errors.append(ScanError(path=argument, message="not one e-mail address"))
                 continue
-            email, raw_domain, name = found[0].email, found[0].domain, found[0].name
+            local, raw_domain, name = found[0].local, found[0].domain, found[0].name
         else:
-            email, raw_domain, name = text, text, None
+            local, raw_domain, name = None, text, None
         classification = classifier.classify(raw_domain)
         if classification.kind is ContactKind.INVALID:
             errors.append(ScanError(path=argument, message=classification.note or "invalid"))
             continue
         contacts.append(
-            Contact(
-                email=email,
+            new_contact(
+                local,
+                raw_domain,
                 name=name,
                 role=Role.MAINTAINER,
-                kind=classification.kind,
-                obfuscated=False,
-                domain=classification.domain,
-                registrable_domain=classification.registrable,
+                classification=classification,
                 source=SourceRef(kind=SourceKind.ARGUMENT, path=None, line=index),
-                note=classification.note,
             )
         )
     return contacts, errors

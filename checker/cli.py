@@ -350,6 +350,7 @@ def action(
     on, and writes the outputs to GITHUB_OUTPUT. Exits like `scan`; the lookup options
     below are read from DOMAIN_GUARD_* variables like every command's.
     """
+    from checker.escape import workflow_command
     from checker.github.action import (
         ActionInputError,
         ActionInputs,
@@ -357,7 +358,6 @@ def action(
         run_action,
         workspace,
     )
-    from checker.report.escape import workflow_command
 
     try:
         root = workspace(os.environ)

@@ -527,7 +527,7 @@ PypiUrlOption = Annotated[
 
 def say(message: str) -> None:
     """A diagnostic on stderr: one line, and never a workflow command, whatever it quotes."""
-    from checker.report.escape import neutralise_commands, one_line
+    from checker.escape import neutralise_commands, one_line
 
     typer.echo(neutralise_commands("domain-guard: " + one_line(message)), err=True)
 

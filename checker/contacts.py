@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from checker.addresses import ParsedAddress, parse_addresses, single_label_addresses
-from checker.domains import DomainClassifier
-from checker.model import Contact, ContactKind, SourceRef
+from checker.domains import Classification, DomainClassifier
+from checker.model import Contact, ContactKind, Role, SourceRef
 from checker.sources.base import Extraction, FieldText, PersonFields
 
 
@@ -58,6 +58,38 @@ def _located_text(field: FieldText, text: str) -> int | None:
     return field.line_at(max(_find(field.text, text), 0))
 
 
+def spell(local: str | None, domain: str) -> str:
+    """An address as every report writes it: the local part as found (it may be case
+    sensitive), the domain as written but lower-cased; a bare domain lower-cased."""
+    return domain.lower() if local is None else f"{local}@{domain.lower()}"
+
+
+def new_contact(
+    local: str | None,
+    domain: str,
+    *,
+    name: str | None,
+    role: Role,
+    classification: Classification,
+    source: SourceRef,
+    obfuscated: bool = False,
+) -> Contact:
+    """The one constructor of a found :class:`Contact`, so that the same address is
+    spelled the same from every input. ``domain`` is as written; ``local`` is None for a
+    bare domain name (the ``domain`` command's argument)."""
+    return Contact(
+        email=spell(local, domain),
+        name=name,
+        role=role,
+        kind=classification.kind,
+        obfuscated=obfuscated,
+        domain=classification.domain,
+        registrable_domain=classification.registrable,
+        source=source,
+        note=classification.note,
+    )
+
+
 def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list[Contact]:
     """Every address of one extraction, classified, once per role."""
     contacts: list[Contact] = []
@@ -67,7 +99,7 @@ def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list
             classification = classifier.classify(address.domain)
             if address.obfuscated and classification.kind is ContactKind.INVALID:
                 continue  # "meet at the lobby dot" is prose, not an address
-            email = f"{address.local}@{address.domain.lower()}"
+            email = spell(address.local, address.domain)
             key = (person.role.value, email)
             if key in seen:
                 # The same address in the name and the e-mail field: one contact, and
@@ -77,24 +109,23 @@ def build_contacts(extraction: Extraction, classifier: DomainClassifier) -> list
                     contacts[index] = replace(contacts[index], name=address.name)
                 continue
             seen[key] = len(contacts)
+            source = SourceRef(
+                kind=extraction.kind,
+                path=extraction.path,
+                line=line,
+                package=extraction.package,
+                version=extraction.version,
+                member=extraction.member,
+            )
             contacts.append(
-                Contact(
-                    email=email,
+                new_contact(
+                    address.local,
+                    address.domain,
                     name=address.name,
                     role=person.role,
-                    kind=classification.kind,
+                    classification=classification,
+                    source=source,
                     obfuscated=address.obfuscated,
-                    domain=classification.domain,
-                    registrable_domain=classification.registrable,
-                    source=SourceRef(
-                        kind=extraction.kind,
-                        path=extraction.path,
-                        line=line,
-                        package=extraction.package,
-                        version=extraction.version,
-                        member=extraction.member,
-                    ),
-                    note=classification.note,
                 )
             )
     return contacts

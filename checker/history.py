@@ -26,21 +26,12 @@ from datetime import datetime
 from pathlib import Path
 
 from checker.codec import parse_datetime
-from checker.model import Contact, ContactKind, SourceKind
+from checker.model import Contact, ContactKind
+from checker.sources.registry import DATED_KINDS
 
 #: Most git commands one run starts (one per file and address, plus one per directory).
 MAX_GIT_CALLS = 64
 GIT_TIMEOUT = 10.0
-#: Files whose history is read: project files written by hand, not archives.
-DATED_KINDS = frozenset(
-    {
-        SourceKind.PYPROJECT,
-        SourceKind.SETUP_CFG,
-        SourceKind.SETUP_PY,
-        SourceKind.PKG_INFO,
-        SourceKind.METADATA,
-    }
-)
 
 # No pager, no prompts, no lock files written by a read-only command.
 _GIT_ENV = {

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from checker.report.escape import neutralise_commands, one_line
+from checker.escape import neutralise_commands, one_line
 
 LOGGER = logging.getLogger("domain_guard")
 #: Variables that may hold a GitHub token: their values never reach any output.

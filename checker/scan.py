@@ -11,19 +11,8 @@ from checker.domains import DomainClassifier
 from checker.model import Contact, ScanError, SourceKind
 from checker.sources.archives import parse_archive
 from checker.sources.base import Extraction, SourceError, read_text
-from checker.sources.pkginfo import parse_pkg_info
-from checker.sources.pyproject import parse_pyproject
-from checker.sources.setupcfg import parse_setup_cfg
-from checker.sources.setuppy import parse_setup_py
+from checker.sources.registry import METADATA_FILES, for_kind
 from checker.sources.walk import Candidate, walk
-
-_TEXT_PARSERS: dict[SourceKind, Callable[[str, str], Extraction]] = {
-    SourceKind.PYPROJECT: parse_pyproject,
-    SourceKind.SETUP_CFG: parse_setup_cfg,
-    SourceKind.SETUP_PY: parse_setup_py,
-    SourceKind.PKG_INFO: lambda text, path: parse_pkg_info(text, path, SourceKind.PKG_INFO),
-    SourceKind.METADATA: lambda text, path: parse_pkg_info(text, path, SourceKind.METADATA),
-}
 
 
 @dataclass(frozen=True)
@@ -35,18 +24,29 @@ class ScanResult:
     files_scanned: int
 
 
-def extract(candidate: Candidate) -> Extraction | None:
-    """Read one candidate file; raises :class:`SourceError` when it cannot be read."""
-    if candidate.kind in (SourceKind.WHEEL, SourceKind.SDIST):
-        try:
-            return parse_archive(candidate.path, candidate.display)
-        except OSError as exc:
-            raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+def _read_archive(candidate: Candidate) -> Extraction | None:
     try:
-        text = read_text(candidate.path)
+        return parse_archive(candidate.path, candidate.display)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    return _TEXT_PARSERS[candidate.kind](text, candidate.display)
+
+
+def reader(kind: SourceKind) -> Callable[[Candidate], Extraction | None]:
+    """How a candidate of ``kind`` is read; the reader raises :class:`SourceError` when the
+    file cannot be read. A kind the registry lacks is a bug: ``KeyError`` here, outside
+    the per-file guard, so it fails the run (exit 4) instead of every file of that kind."""
+    if kind in (SourceKind.WHEEL, SourceKind.SDIST):
+        return _read_archive
+    parse = for_kind(kind).parse
+
+    def read(candidate: Candidate) -> Extraction:
+        try:
+            text = read_text(candidate.path)
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+        return parse(text, candidate.display)
+
+    return read
 
 
 def scan_paths(
@@ -66,8 +66,9 @@ def scan_paths(
             errors.append(ScanError(path=item[0], message=item[1]))
             continue
         files += 1
+        read = reader(item.kind)
         try:
-            extraction = extract(item)
+            extraction = read(item)
         except SourceError as exc:
             errors.append(ScanError(path=item.display, message=exc.message, line=exc.line))
             continue
@@ -106,7 +107,5 @@ def force_excluded(
 def nothing_to_scan(paths: Sequence[str]) -> str:
     """The one line said when ``paths`` held no metadata file at all (exit 3)."""
     named = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
-    return (
-        "nothing to scan: no pyproject.toml, setup.cfg, setup.py, PKG-INFO, METADATA, "
-        f"wheel or sdist in {named}"
-    )
+    files = ", ".join(entry.name for entry in METADATA_FILES)
+    return f"nothing to scan: no {files}, wheel or sdist in {named}"

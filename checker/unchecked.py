@@ -23,7 +23,7 @@ class Cause(str, enum.Enum):
     OFFLINE = "not looked up (--offline)"
 
 
-#: Phrases of our own failure messages (checker/lookup/http.py, whois.py, service.py),
+#: Phrases of our own failure messages (checker/net/http.py, whois.py, service.py),
 #: first match wins. Anything else is an answer that could not be used.
 _PHRASES: tuple[tuple[str, Cause], ...] = (
     ("deadline", Cause.TIMEOUT),

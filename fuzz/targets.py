@@ -32,9 +32,9 @@ from checker.config import ConfigError, parse_toml, parse_yaml
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.lookup import rdap
-from checker.lookup.http import FetchResult
 from checker.lookup.whois_parse import parse_whois
 from checker.model import ContactKind, LookupFailure, Registration
+from checker.net.http import FetchResult
 from checker.sources.base import Extraction, SourceError, decode_text
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pyproject import parse_pyproject

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -12,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from checker.cli import app
+from tests.schema import report_schema as _schema
 from tests.servers.dns import LoopbackDnsServer
 from tests.servers.rdap import Fault, RdapServer, synthetic_domain
 
@@ -51,11 +51,6 @@ def _args(world: tuple[RdapServer, LoopbackDnsServer, Path], tmp_path: Path) -> 
         # This world has no nameserver hosts: the mail path is tested in test_mailpath.py.
         "--no-mail-path",
     ]  # fmt: skip
-
-
-def _schema() -> dict[str, object]:
-    text = resources.files("checker").joinpath("data").joinpath("report.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
 
 
 def test_domain_command_gives_each_verdict_with_evidence(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -13,13 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from checker.cli import app
+from tests.schema import report_schema as _schema
 
 runner = CliRunner()
-
-
-def _schema() -> dict[str, object]:
-    text = resources.files("checker").joinpath("data", "report.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -219,3 +219,9 @@ def test_try_repo_skips_files_under_a_configured_exclude(
     assert re.search(r"^domain-guard\.+Passed$", done.stdout, re.MULTILINE), done.stdout
     assert "1 address in 1 file;" in done.stdout, done.stdout
     assert "python.org" not in done.stdout, done.stdout
+
+
+def test_hook_files_pattern_is_the_registry_of_metadata_files() -> None:
+    from checker.sources.registry import hook_files_pattern
+
+    assert _hook()["files"] == hook_files_pattern()

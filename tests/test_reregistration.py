@@ -12,7 +12,6 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -34,6 +33,7 @@ from checker.model import (
 from checker.pipeline import last_used
 from checker.scan import scan_paths
 from checker.verdict import judge
+from tests.schema import report_schema as _schema
 from tests.servers.rdap import FakeRegistry, RdapServer, synthetic_domain
 
 runner = CliRunner()
@@ -229,11 +229,6 @@ def world(tmp_path: Path) -> Iterator[tuple[FakeRegistry, FakeRegistry, Path]]:
         registry.add("kept.org", synthetic_domain("kept.org", registration="2001-01-01T00:00:00Z"))
         pypi = server.add_registry("pypi", prefix="/pypi/")
         yield registry, pypi, server.write_bootstrap(tmp_path / "bootstrap.json")
-
-
-def _schema() -> dict[str, object]:
-    text = resources.files("checker").joinpath("data").joinpath("report.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
 
 
 def _pypi_body(name: str, version: str, email: str, uploaded: str) -> dict[str, object]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -12,15 +11,11 @@ from typer.testing import CliRunner
 
 from checker.cli import app
 from checker.shard import Shard, parse_shard, shard_of
+from tests.schema import report_schema as _schema
 
 runner = CliRunner()
 NAMES = ["alpha.org", "beta.com", "gamma.net", "delta.dev", "x@mail.epsilon.io", "zeta.de",
          "eta.co.uk", "theta.fr", "jane@gmail.com"]  # fmt: skip
-
-
-def _schema() -> dict[str, object]:
-    text = resources.files("checker").joinpath("data", "report.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ when ``open-issue`` is on, and writes the step's outputs to ``$GITHUB_OUTPUT``.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -19,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from checker.errors import UsageError
+from checker.escape import guard_output, workflow_command
 from checker.model import Report
 from checker.policy import EXIT_UNREADABLE, exit_code, failing, incomplete, threshold
 from checker.report import FORMATS, Style, render
-from checker.report.escape import guard_output, workflow_command
 from checker.settings import FAIL_ON_CHOICES
 
 if TYPE_CHECKING:
@@ -330,8 +329,3 @@ def _keep_issue(
     except ValueError as exc:
         out.write(workflow_command("error", f"domain-guard could not keep the issue: {exc}") + "\n")
         return "", True
-
-
-def running_in_actions(environ: Mapping[str, str] | None = None) -> bool:
-    """True inside a GitHub Actions job."""
-    return (os.environ if environ is None else environ).get("GITHUB_ACTIONS") == "true"

@@ -10,7 +10,7 @@
   Requests at once never exceed ``max_concurrency`` (at most 100); writes go one at a
   time with a pause between them, as GitHub asks of integrations.
 * Answers are hostile: bodies are read with a size cap, JSON nesting errors are caught,
-  and error messages quote GitHub's text only through :func:`~checker.report.escape.one_line`.
+  and error messages quote GitHub's text only through :func:`~checker.escape.one_line`.
 * The token never appears in an exception, ``repr`` or message: :func:`redact` scrubs any
   text built from an answer.
 """
@@ -30,9 +30,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from checker.errors import IncompleteRun
+from checker.escape import one_line
 from checker.log import LOGGER
-from checker.lookup.http import USER_AGENT, origin, parse_retry_after, read_bounded
-from checker.report.escape import one_line
+from checker.net.http import USER_AGENT, origin, parse_retry_after, read_bounded
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_GRAPHQL_URL = "https://api.github.com/graphql"
@@ -139,7 +139,6 @@ class GitHubClient:
         )
         self.requests = 0
         self.graphql_requests = 0
-        self.rate_remaining: int | None = None
 
     def __repr__(self) -> str:
         return f"GitHubClient({self.endpoints.api_url!r}, token={'set' if self._token else None})"
@@ -153,11 +152,6 @@ class GitHubClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
-
-    @property
-    def has_token(self) -> bool:
-        """Whether a token was given."""
-        return self._token is not None
 
     def redact(self, text: str) -> str:
         """``text`` without this client's token."""
@@ -359,7 +353,6 @@ class GitHubClient:
         remaining = _int(headers.get("x-ratelimit-remaining"))
         if remaining is None:
             return
-        self.rate_remaining = remaining
         reset = _int(headers.get("x-ratelimit-reset"))
         if remaining == 0 and reset is not None:
             self._paused_until = max(

@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from checker import __version__
+from checker.escape import code_span, guard_output
 from checker.github.client import GitHubClient, GitHubError
 from checker.model import DomainResult, Report, Risk
-from checker.report.escape import code_span, guard_output
 from checker.report.findings import Finding, contacts_by_domain
 from checker.report.markdown import TABLE_HEAD, advice, table_row
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
+from checker.escape import one_line
 from checker.github.client import MAX_GRAPHQL_BODY, GitHubClient, GitHubError
 from checker.github.issues import IssueOutcome, restrict, sync_issue
 from checker.github.queries import (
@@ -30,19 +31,14 @@ from checker.github.queries import (
     REPOSITORY_FILES,
     USER_REPOSITORIES,
 )
-from checker.model import Contact, Report, Risk, ScanError, SourceKind
-from checker.report.escape import one_line
+from checker.model import Contact, Report, Risk, ScanError
 from checker.sources.base import (
     MAX_METADATA_BYTES,
-    Extraction,
     SourceError,
     decode_text,
     refuse_binary,
 )
-from checker.sources.pkginfo import parse_pkg_info
-from checker.sources.pyproject import parse_pyproject
-from checker.sources.setupcfg import parse_setup_cfg
-from checker.sources.setuppy import parse_setup_py
+from checker.sources.registry import by_name
 
 #: GitHub logins: alphanumerics and single inner hyphens, at most 39 characters.
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -53,14 +49,6 @@ FALLBACK_CONCURRENCY = 8
 #: Pages followed before giving up: 100,000 repositories.
 MAX_PAGES = 1000
 _RATE_RETRIES = 3
-
-_PARSERS: dict[str, Callable[[str, str], Extraction]] = {
-    "pyproject.toml": parse_pyproject,
-    "setup.cfg": parse_setup_cfg,
-    "setup.py": parse_setup_py,
-    "PKG-INFO": lambda text, path: parse_pkg_info(text, path, SourceKind.PKG_INFO),
-}
-assert set(_PARSERS) == {path for _, path in REPOSITORY_FILES}
 
 
 class OrgError(Exception):
@@ -110,8 +98,6 @@ class Discovery:
     login: str
     owner_type: str  # "organization" or "user"
     repositories: tuple[Repository, ...]
-    skipped_archived: int
-    skipped_forks: int
     skipped_filter: int
     graphql_requests: int
     rate_limit: RateLimit | None
@@ -176,7 +162,7 @@ async def discover(
     owner_type = "organization"
     query = ORGANIZATION_REPOSITORIES
     repositories: list[Repository] = []
-    skipped = {"archived": 0, "forks": 0, "filter": 0}
+    skipped_filter = 0
     rate: RateLimit | None = None
     seen_cursors: set[str] = set()
     expected: int | None = None
@@ -207,12 +193,10 @@ async def discover(
         listed += len(nodes)
         for index, node in enumerate(nodes):
             repo = _repository(node, login, node_errors.get(index, {}))
-            if repo.archived and not include_archived:
-                skipped["archived"] += 1
-            elif repo.fork and not include_forks:
-                skipped["forks"] += 1
-            elif not matches_filter(repo.name_with_owner, repo_filter):
-                skipped["filter"] += 1
+            if (repo.archived and not include_archived) or (repo.fork and not include_forks):
+                continue
+            if not matches_filter(repo.name_with_owner, repo_filter):
+                skipped_filter += 1
             else:
                 repositories.append(repo)
         page = _mapping(connection.get("pageInfo"), "pageInfo")
@@ -237,9 +221,7 @@ async def discover(
         login=login,
         owner_type=owner_type,
         repositories=tuple(repositories),
-        skipped_archived=skipped["archived"],
-        skipped_forks=skipped["forks"],
-        skipped_filter=skipped["filter"],
+        skipped_filter=skipped_filter,
         graphql_requests=requests,
         rate_limit=rate,
     )
@@ -426,9 +408,12 @@ async def _read(
     classifier: DomainClassifier,
 ) -> tuple[list[Contact], ScanError | None]:
     where = f"{repo.name_with_owner}:{item.path}"
+    entry = by_name(item.path)
+    if entry is None:  # outside the per-file guard: the query read a file nothing parses
+        raise LookupError(f"no parser registered for {item.path}")
     try:
         text = refuse_binary(await _text(client, gate, repo, item))
-        extraction = _PARSERS[item.path](text, item.path)
+        extraction = entry.parse(text, item.path)
     except SourceError as exc:
         return [], ScanError(path=where, message=exc.message, line=exc.line)
     except GitHubError as exc:

@@ -7,12 +7,12 @@ here is validated against GitHub's published schema in the tests.
 
 from __future__ import annotations
 
-#: Files read at each repository's HEAD: (GraphQL alias, path in the repository).
-REPOSITORY_FILES: tuple[tuple[str, str], ...] = (
-    ("pyproject", "pyproject.toml"),
-    ("setupCfg", "setup.cfg"),
-    ("setupPy", "setup.py"),
-    ("pkgInfo", "PKG-INFO"),
+from checker.sources.registry import ORG_FILES
+
+#: Files read at each repository's HEAD: (GraphQL alias, path in the repository), from
+#: the registry of metadata files.
+REPOSITORY_FILES: tuple[tuple[str, str], ...] = tuple(
+    (entry.org_alias, entry.name) for entry in ORG_FILES if entry.org_alias is not None
 )
 
 #: GitHub's largest page; also its limit on the nodes of one connection.

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from checker.errors import DomainGuardError
-from checker.lookup.http import DEFAULT_TIMEOUT, FetchFailure, HostLimiter, fetch
+from checker.net.http import DEFAULT_TIMEOUT, FetchFailure, HostLimiter, fetch
 
 IANA_DNS_URL = "https://data.iana.org/rdap/dns.json"
 CACHE_KEY = "rdap-bootstrap:dns.json"

@@ -30,8 +30,8 @@ import dns.rdataclass
 import dns.rdatatype
 
 from checker.lookup.dns import ParkingTable, load_suffix_table
-from checker.lookup.http import is_public_address
 from checker.model import Reason, ReasonCode, Risk
+from checker.net.http import is_public_address
 
 CLAIMABLE_DATA = "claimable-dns-providers.txt"
 #: More nameservers than this, or addresses per nameserver, are not asked.

@@ -193,7 +193,6 @@ class MailPath:
         self._hosts: dict[str, asyncio.Task[DomainResult]] = {}
         self._addresses: dict[str, asyncio.Task[tuple[tuple[str, ...], str | None]]] = {}
         self._follows: dict[str, asyncio.Task[_QueryResult]] = {}
-        self.host_lookups = 0
 
     async def extend(self, result: DomainResult, mail_domains: Sequence[str]) -> DomainResult:
         """``result`` with the reasons found on its mail path.
@@ -294,7 +293,6 @@ class MailPath:
         """The one lookup of a host domain in this run, shared by every domain that needs it."""
         task = self._hosts.get(domain)
         if task is None:
-            self.host_lookups += 1
             LOGGER.debug("%s: looked up as a nameserver / mail-host domain", domain)
             task = asyncio.ensure_future(self._assess_host(domain))
             self._hosts[domain] = task

@@ -22,7 +22,9 @@ import httpx
 
 from checker.lifecycle import event_key, load_vocabulary
 from checker.lookup.bootstrap import Bootstrap
-from checker.lookup.http import (
+from checker.lookup.registrar import registrar_unavailable
+from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
+from checker.net.http import (
     DEFAULT_MAX_BODY,
     DEFAULT_TIMEOUT,
     AddressResolver,
@@ -34,8 +36,6 @@ from checker.lookup.http import (
     fetch,
     link_pins,
 )
-from checker.lookup.registrar import registrar_unavailable
-from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
 from checker.registries import registry_for
 
 RDAP_ACCEPT = "application/rdap+json, application/json"

@@ -54,7 +54,7 @@ class _RdapSource:
 
     def route(self, domain: str) -> str:
         """The registry host asked first about ``domain``."""
-        from checker.lookup.http import host_key
+        from checker.net.http import host_key
 
         urls = self.client.query_urls(domain)
         return host_key(urls[0]) if urls else ""
@@ -138,12 +138,12 @@ async def assess_domains(
     """Look every domain up online and judge it; offline runs stop in :func:`run_assessment`."""
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
     from checker.lookup.dns import DnsChecker
-    from checker.lookup.http import DOMAIN_BUDGET_TIMEOUTS, HostLimiter, make_client
     from checker.lookup.mailmemo import MailPathMemo
     from checker.lookup.rdap import RdapClient
     from checker.lookup.resolver_check import SanityCheckedDns, registry_hosts
     from checker.lookup.service import Assessor, DnsSource, registrar_worth_asking
     from checker.lookup.whois import WhoisClient
+    from checker.net.http import DOMAIN_BUDGET_TIMEOUTS, HostLimiter, make_client
 
     deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
     caps = dict(settings.registry_concurrency)
@@ -280,7 +280,7 @@ def run_assessment(
         )
         if settings.offline or not misses:
             results = [hits.get(name) or _not_asked(name, now) for name in domains]
-            return results, LookupStats(domains=len(domains), cache_hits=len(hits)), warnings
+            return results, LookupStats(domains=len(domains)), warnings
         import asyncio
 
         show = progress if progress is not None else sys.stderr.isatty()
@@ -312,7 +312,6 @@ def run_assessment(
         cache.close()
     answered = dict(zip(misses, looked_up, strict=True))
     stats.domains = len(domains)
-    stats.cache_hits += len(hits)
     return [hits.get(name) or answered[name] for name in domains], stats, warnings
 
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Protocol
 from checker.log import LOGGER
 from checker.lookup.cache import AT_RISK_TTL, HEALTHY_TTL, Cache, CachedEvidence
 from checker.lookup.dns import MAX_MAIL_DOMAINS
-from checker.lookup.http import DOMAIN_BUDGET, LookupBudget
 from checker.lookup.stats import LookupStats
 from checker.model import (
     DnsInfo,
@@ -26,6 +25,7 @@ from checker.model import (
     Registration,
     Risk,
 )
+from checker.net.http import DOMAIN_BUDGET, LookupBudget
 from checker.settings import DEFAULT_EXPIRY_WINDOW
 from checker.verdict import judge
 
@@ -181,7 +181,6 @@ class Assessor:
         cached = self._cache.get(domain, self._now)
         if cached is None or not self._covers(cached, mail_domains):
             return None  # e.g. written by a --no-dns run, or for other mail domains
-        self.stats.cache_hits += 1
         return self._judge(
             domain, cached.registration, None, cached.dns, checked_at=cached.checked_at, cached=True
         )
@@ -275,7 +274,6 @@ class Assessor:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             late = [name for name in domains if name not in results]
-            self.stats.timed_out += len(late)
             for name in late:
                 results[name] = self._failed(
                     name, "the run's deadline passed before the registry answered"

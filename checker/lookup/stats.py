@@ -10,8 +10,6 @@ class LookupStats:
     """What a run did, for progress and for benchmarks."""
 
     domains: int = 0
-    cache_hits: int = 0
     registry_lookups: int = 0
     failures: int = 0
-    timed_out: int = 0
     warnings: list[str] = field(default_factory=list)

@@ -28,10 +28,10 @@ from importlib import resources
 
 import idna
 
-from checker.lookup.http import AddressResolver, SystemResolver, is_public_address
 from checker.lookup.registrar import registrar_unavailable
 from checker.lookup.whois_parse import WhoisProfile, WhoisTable, load_table, parse_whois
 from checker.model import LookupFailure, ReasonCode, Registration
+from checker.net.http import AddressResolver, SystemResolver, is_public_address
 from checker.registries import second_level_registries
 
 DEFAULT_PORT = 43

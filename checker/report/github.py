@@ -9,7 +9,7 @@ group, inside ``::stop-commands::`` with a random token.
 
 Properties and messages use the Actions toolkit's escaping; untrusted text is made one
 line first, and no printed line can start a command or hold ``##[``
-(:mod:`checker.report.escape`).
+(:mod:`checker.escape`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker import __version__
-from checker.model import Contact, Report, Risk
-from checker.report.escape import (
+from checker.escape import (
     neutralise_commands,
     one_line,
     stop_commands,
     workflow_command,
 )
+from checker.model import Contact, Report, Risk
 from checker.report.findings import Finding, file_line, findings, where
 
 #: GitHub's display limit per annotation level and step.

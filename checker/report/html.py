@@ -7,7 +7,7 @@ SVG, no script, nothing loaded from anywhere, and a Content-Security-Policy that
 loading anything but inline styles and ``data:`` images.
 
 Every piece of outside text goes through :func:`_text`: control characters and bidi
-overrides are made visible (:func:`~checker.report.escape.one_line`), then
+overrides are made visible (:func:`~checker.escape.one_line`), then
 :func:`html.escape` with ``quote=True``, and it is isolated in ``<bdi>`` so right-to-left
 text cannot reorder the page around it. No URL from outside becomes a link.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from checker import __version__
+from checker.escape import guard_output, one_line
 from checker.model import (
     RISK_ORDER,
     Contact,
@@ -31,7 +32,6 @@ from checker.model import (
     Risk,
     SourceKind,
 )
-from checker.report.escape import guard_output, one_line
 from checker.report.findings import Finding, findings, where
 from checker.report.guidance import guidance
 

@@ -9,8 +9,8 @@ from typing import Any, TextIO
 
 from checker import __version__
 from checker.codec import dns_to_dict, format_datetime, registration_to_dict
+from checker.escape import guard_json
 from checker.model import RISK_ORDER, Contact, DomainResult, Report, ScanError
-from checker.report.escape import guard_json
 
 SCHEMA_VERSION = 1
 

@@ -2,7 +2,7 @@
 
 A findings table, what to do about each reason present, and a Mermaid gantt of the
 registrations that expire within a year. Every piece of outside text is rendered in a
-code span (:func:`~checker.report.escape.code_span`), so GitHub renders no HTML, link,
+code span (:func:`~checker.escape.code_span`), so GitHub renders no HTML, link,
 autolink or @mention from it; Mermaid labels are reduced to domain characters. The whole
 document stays under ``max_bytes`` (GitHub refuses step summaries over 1 MiB): table rows
 that do not fit are left out with a visible note.
@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from checker import __version__
+from checker.escape import code_span, guard_output, mermaid_label
 from checker.model import Contact, ReasonCode, Report, Risk
-from checker.report.escape import code_span, guard_output, mermaid_label
 from checker.report.findings import Finding, findings, where
 from checker.report.guidance import guidance
 

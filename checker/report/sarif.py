@@ -33,8 +33,8 @@ from urllib.parse import quote
 
 from checker import __version__
 from checker.codec import format_datetime
+from checker.escape import clip, guard_json, one_line
 from checker.model import Contact, ReasonCode, Report, Risk
-from checker.report.escape import clip, guard_json, one_line
 from checker.report.findings import Finding, file_line, findings, is_archive, level
 from checker.report.guidance import SECURITY_SEVERITY, guidance
 from checker.report.json import summary

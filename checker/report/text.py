@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from checker import __version__
+from checker.escape import guard_output, one_line
 from checker.model import Contact, ContactKind, Report, Risk, SourceKind
-from checker.report.escape import guard_output, one_line
 from checker.report.findings import contacts_by_domain, findings, where
 
 _SGR = {

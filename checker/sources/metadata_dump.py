@@ -29,8 +29,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from checker.addresses import MAX_FIELD_CHARS, clean_name
-from checker.contacts import build_contacts
-from checker.domains import DomainClassifier
+from checker.contacts import build_contacts, new_contact, spell
+from checker.domains import Classification, DomainClassifier
 from checker.model import Contact, ContactKind, Report, Role, ScanError, SourceKind, SourceRef
 from checker.sources.base import Extraction, FieldText, PersonFields
 
@@ -235,7 +235,7 @@ class DumpReader:
         for local, domain, display, bare in listed:
             kind = self._classifier.classify(domain)
             found.append(
-                (Role.AUTHOR, f"{local}@{domain.lower()}", hint if named and bare else display,
+                (Role.AUTHOR, spell(local, domain), hint if named and bare else display,
                  kind.kind, kind.domain, kind.registrable, kind.note, False)
             )  # fmt: skip
         return tuple(found)
@@ -602,14 +602,13 @@ def _is_csv(path: Path, head: bytes) -> bool:
 def _contact(found: _Found, use: _Use) -> Contact:
     role, email, name, kind, domain, registrable, note, obfuscated = found
     package, version, uploaded = use
-    return Contact(
-        email=email,
+    local, _, written = email.rpartition("@")  # already spelled: spelling it again is a no-op
+    return new_contact(
+        local,
+        written,
         name=name,
         role=role,
-        kind=kind,
-        obfuscated=obfuscated,
-        domain=domain,
-        registrable_domain=registrable,
+        classification=Classification(kind, domain, registrable, note),
         source=SourceRef(kind=SourceKind.PYPI, package=package, version=version, uploaded=uploaded),
-        note=note,
+        obfuscated=obfuscated,
     )

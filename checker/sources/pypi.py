@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import httpx
 
     from checker.lookup.cache import Cache
-    from checker.lookup.http import HostLimiter
+    from checker.net.http import HostLimiter
     from checker.settings import LookupSettings
 
 DEFAULT_PYPI_URL = "https://pypi.org/pypi"
@@ -219,7 +219,7 @@ async def fetch_release(
     timeout: float,
 ) -> Release | str:
     """One release's metadata, or why it could not be had."""
-    from checker.lookup.http import FetchFailure, fetch
+    from checker.net.http import FetchFailure, fetch
 
     url = release_url(base_url, requirement)
     answer = await fetch(client, url, limiter=limiter, timeout=timeout, max_body=MAX_BODY)
@@ -247,7 +247,7 @@ async def _fetch_all(
     import asyncio
     import time
 
-    from checker.lookup.http import HostLimiter, make_client
+    from checker.net.http import HostLimiter, make_client
 
     deadline = None if settings.deadline is None else time.monotonic() + settings.deadline
     limiter = HostLimiter(

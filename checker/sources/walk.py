@@ -11,6 +11,7 @@ from pathlib import Path
 
 from checker.model import SourceKind
 from checker.sources.archives import WHEEL_SUFFIXES, is_archive
+from checker.sources.registry import by_name
 
 #: Directories never entered: VCS data, caches, dependency trees.
 SKIP_DIRS = frozenset(
@@ -20,14 +21,6 @@ SKIP_DIRS = frozenset(
         ".venv", "venv", ".direnv", "site-packages",
     }
 )  # fmt: skip
-
-_BY_NAME = {
-    "pyproject.toml": SourceKind.PYPROJECT,
-    "setup.cfg": SourceKind.SETUP_CFG,
-    "setup.py": SourceKind.SETUP_PY,
-    "PKG-INFO": SourceKind.PKG_INFO,
-    "METADATA": SourceKind.METADATA,
-}
 
 
 @dataclass(frozen=True)
@@ -41,8 +34,9 @@ class Candidate:
 
 def kind_of(name: str) -> SourceKind | None:
     """What a file name says it is, or None when it is not a metadata file."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
+    entry = by_name(name)
+    if entry is not None:
+        return entry.kind
     if is_archive(name):
         return SourceKind.WHEEL if name.lower().endswith(WHEEL_SUFFIXES) else SourceKind.SDIST
     return None

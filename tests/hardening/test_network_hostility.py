@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from checker.lookup.bootstrap import parse_bootstrap
-from checker.lookup.http import HostLimiter, make_client
 from checker.lookup.rdap import MAX_JSON_NODES, RdapClient
 from checker.model import LookupFailure, Registration
+from checker.net.http import HostLimiter, make_client
 from tests.servers.rdap import FakeRegistry, RdapServer, StubResolver, synthetic_domain
 
 #: Where a hostile registry may point: cloud metadata, the host itself, the LAN, IPv6 tricks.

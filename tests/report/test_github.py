@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from checker.escape import ZERO_WIDTH_SPACE, one_line
 from checker.model import Reason, ReasonCode
 from checker.report import github
-from checker.report.escape import ZERO_WIDTH_SPACE, one_line
 from tests.report import actions_runner
 from tests.report.reports import contact, corpus, hostile_report, make_report, result
 

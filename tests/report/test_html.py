@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from checker.cli import app
+from checker.escape import ZERO_WIDTH_SPACE, one_line
 from checker.model import Reason, ReasonCode, Risk, SourceKind
 from checker.report import html
-from checker.report.escape import ZERO_WIDTH_SPACE, one_line
 from checker.report.guidance import guidance
 from tests.browser.dom import ATTRIBUTES, TAGS, Element, Tree, parse
 from tests.browser.pages import DOMAINS, org_report

@@ -6,22 +6,16 @@ import io
 import json
 from dataclasses import replace
 from datetime import date
-from importlib import resources
 from typing import Any
 
 import jsonschema
 
+from checker.escape import guard_json
 from checker.ignores import Ignore, apply_ignores
 from checker.report import json as json_report
-from checker.report.escape import guard_json
 from checker.shard import ShardCoverage
 from tests.report.reports import corpus_report
-
-
-def _schema() -> dict[str, Any]:
-    text = resources.files("checker").joinpath("data", "report.schema.json").read_text()
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+from tests.schema import report_schema as _schema
 
 
 def _full_report() -> Any:

@@ -10,9 +10,9 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from checker.escape import ZERO_WIDTH_SPACE, one_line
 from checker.model import Reason, ReasonCode, Risk
 from checker.report import markdown
-from checker.report.escape import ZERO_WIDTH_SPACE, one_line
 from tests.report import actions_runner
 from tests.report.reports import NOW, contact, corpus, hostile_report, make_report, result
 

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import pytest
 from jsonschema import Draft4Validator
 
+from checker.escape import clip
 from checker.model import (
     EvidenceSource,
     Reason,
@@ -25,7 +26,6 @@ from checker.model import (
 from checker.pipeline import make_report as pipeline_report
 from checker.pipeline import unique_domains
 from checker.report import sarif
-from checker.report.escape import clip
 from checker.report.guidance import guidance
 from checker.scan import scan_paths
 from checker.verdict import judge

@@ -74,7 +74,7 @@ class StubResolver:
     """A stand-in for the OS resolver: fixed answers per host name, nothing else resolves.
 
     Lets a test say "rdap.registrar.example resolves to 198.51.100.7" (or to a private
-    address) without any DNS traffic; it satisfies ``checker.lookup.http.AddressResolver``.
+    address) without any DNS traffic; it satisfies ``checker.net.http.AddressResolver``.
     """
 
     def __init__(self, answers: Mapping[str, Iterable[str]]) -> None:

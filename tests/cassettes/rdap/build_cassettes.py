@@ -9,7 +9,7 @@ Run from the repository root after changing a fixture:
 
     python tests/cassettes/rdap/build_cassettes.py
 
-``tests/test_rdap_cassettes.py`` fails when the committed files differ from what this builds.
+``tests/lookup/test_rdap_cassettes.py`` fails when the committed files differ from what this builds.
 """
 
 from __future__ import annotations

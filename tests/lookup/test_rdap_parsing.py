@@ -21,7 +21,7 @@ from checker.lookup.rdap import (
     parse_rdap_date,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rdap"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "rdap"
 UTC = timezone.utc
 
 DATES = {

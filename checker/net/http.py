@@ -415,11 +415,6 @@ async def check_public_https(
     return None
 
 
-async def is_public_https(url: str, *, resolver: AddressResolver | None = None) -> bool:
-    """True when ``url`` is https and its host resolves only to public addresses."""
-    return await check_public_https(url, resolver=resolver) is None
-
-
 #: Decides whether a redirect may go to a URL: None to allow, else the reason to refuse.
 RedirectGuard = Callable[[str], Awaitable[str | None]]
 

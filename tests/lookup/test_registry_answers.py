@@ -22,11 +22,11 @@ from checker.cli import app
 from checker.lookup.rdap import says_reserved
 from checker.model import EvidenceSource, Registration, Risk
 from checker.verdict import judge
+from tests.schema import report_schema as _schema
 from tests.servers.rdap import RdapServer, rdap_error
-from tests.test_cli_lookups import _schema
 
 runner = CliRunner()
-FIXTURES = Path(__file__).parent / "fixtures" / "rdap"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "rdap"
 RESERVED_404 = FIXTURES / "rdaporg-issue13_jailbreaks.fun.reserved-404.json"
 THIN = "lapsing-maintainer.com"
 NOW = datetime(2026, 12, 6, tzinfo=timezone.utc)

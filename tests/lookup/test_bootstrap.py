@@ -23,12 +23,12 @@ from checker.lookup.bootstrap import (
     shipped_bootstrap,
     shipped_overrides,
 )
-from checker.lookup.http import make_client
+from checker.net.http import make_client
 from tests.servers.rdap import RdapServer
 
-ROOT = Path(__file__).parents[1]
-SNAPSHOTS = Path(__file__).parent / "fixtures" / "rdap" / "bootstrap"
-CASSETTES = Path(__file__).parent / "cassettes" / "rdap"
+ROOT = Path(__file__).parents[2]
+SNAPSHOTS = Path(__file__).parents[1] / "fixtures" / "rdap" / "bootstrap"
+CASSETTES = Path(__file__).parents[1] / "cassettes" / "rdap"
 PLAYBACK = vcr.VCR(
     cassette_library_dir=str(CASSETTES),
     record_mode="none",

@@ -11,7 +11,9 @@ from email.utils import format_datetime
 import pytest
 
 from checker.lookup.bootstrap import parse_bootstrap
-from checker.lookup.http import (
+from checker.lookup.rdap import RdapClient
+from checker.model import Registration
+from checker.net.http import (
     DeadlineReached,
     FailureKind,
     FetchFailure,
@@ -25,8 +27,6 @@ from checker.lookup.http import (
     make_client,
     parse_retry_after,
 )
-from checker.lookup.rdap import RdapClient
-from checker.model import Registration
 from tests.servers.rdap import RdapServer, StubResolver, synthetic_domain
 
 
@@ -337,7 +337,7 @@ def test_a_pinned_host_is_reached_at_its_pinned_address_with_tls_checked_for_its
     """Pinning changes where the connection goes, not whose certificate is accepted: the
     name stays the TLS server name. A pin to an address nothing listens on is not
     'corrected' by resolving the name again."""
-    from checker.lookup.http import link_pins
+    from checker.net.http import link_pins
     from tests.servers.rdap import client_ssl_context
 
     with RdapServer() as server:
@@ -422,7 +422,7 @@ def test_a_host_never_has_more_requests_in_flight_than_its_configured_cap() -> N
 
 
 def test_idle_connections_to_many_hosts_do_not_pile_up() -> None:
-    from checker.lookup.http import MAX_POOLS
+    from checker.net.http import MAX_POOLS
 
     with RdapServer() as server:
         registries = [server.add_registry(f"registrar-{i}") for i in range(MAX_POOLS + 8)]

@@ -11,12 +11,12 @@ import pytest
 import vcr
 
 from checker.lookup.bootstrap import shipped_bootstrap
-from checker.lookup.http import HostLimiter, make_client
 from checker.lookup.rdap import RdapClient
 from checker.model import EvidenceSource, LookupFailure, Registration
+from checker.net.http import HostLimiter, make_client
 
-CASSETTES = Path(__file__).parent / "cassettes" / "rdap"
-FIXTURES = Path(__file__).parent / "fixtures" / "rdap"
+CASSETTES = Path(__file__).parents[1] / "cassettes" / "rdap"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "rdap"
 VERISIGN = "https://rdap.verisign.com/com/v1/domain/"
 PIR = "https://rdap.publicinterestregistry.org/rdap/domain/"
 

@@ -25,7 +25,7 @@ from checker.lookup.cache import (
 )
 from checker.model import DnsInfo, EvidenceSource, LookupFailure, ReasonCode, Registration
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # Near the real clock: opening the cache drops entries that expired by the clock.
 CHECKED = datetime.now(timezone.utc).replace(microsecond=0)
 

@@ -4,7 +4,7 @@ spelling and dates in every format.
 
 The answers here are derived (cut down, names changed where said) from real answers of the
 whois-parser corpus (../shared/fixtures/whois-parser/, MIT, see its README), whose path is
-given with each; the corpus itself is read in place by tests/test_whois_corpus.py.
+given with each; the corpus itself is read in place by tests/lookup/test_whois_corpus.py.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from checker.report.escape import (
+from checker.escape import (
     ZERO_WIDTH_SPACE,
     clip,
     code_span,

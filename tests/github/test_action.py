@@ -78,7 +78,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, str]]:
         env = {
             "PATH": os.environ.get("PATH", ""),
             # The tree under test, wherever the package happens to be installed from.
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             "HOME": str(tmp_path),
             "GITHUB_ACTIONS": "true",
             "GITHUB_WORKSPACE": str(workspace),

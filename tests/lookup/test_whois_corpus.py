@@ -2,7 +2,7 @@
 
 ``../shared/fixtures/whois-parser/`` (relative to the project root; MIT, provenance in its
 README) holds real answers from about 300 servers with whois-parser's reading of each;
-``tests/whois_corpus.py`` judges them, each as of its own capture time. Nothing of the
+``tests/lookup/whois_corpus.py`` judges them, each as of its own capture time. Nothing of the
 corpus is copied into the repository; where it is absent the test skips and says why.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.whois_corpus import CORPUS, LIFECYCLE_CLASSES, Outcome, judge_corpus, summary
+from tests.lookup.whois_corpus import CORPUS, LIFECYCLE_CLASSES, Outcome, judge_corpus, summary
 
 pytestmark = pytest.mark.skipif(
     not CORPUS.is_dir(),

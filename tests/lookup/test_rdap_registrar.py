@@ -15,13 +15,13 @@ import pytest
 import vcr
 
 from checker.lookup.bootstrap import parse_bootstrap, shipped_bootstrap
-from checker.lookup.http import HostLimiter, make_client
 from checker.lookup.rdap import RdapClient
 from checker.model import LookupFailure, Registration
+from checker.net.http import HostLimiter, make_client
 from tests.servers.rdap import RdapServer, StubResolver, client_ssl_context
 
-CASSETTES = Path(__file__).parent / "cassettes" / "rdap"
-FIXTURES = Path(__file__).parent / "fixtures" / "rdap"
+CASSETTES = Path(__file__).parents[1] / "cassettes" / "rdap"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "rdap"
 REGISTRAR_URL = "https://rdap.markmonitor.com/rdap/domain/GOOGLE.COM"
 PUBLIC = StubResolver({"rdap.markmonitor.com": ["64.124.14.63"]})
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 from checker.lookup.bootstrap import Bootstrap, parse_bootstrap
-from checker.lookup.http import HostLimiter, make_client
 from checker.lookup.rdap import RdapClient
 from checker.model import EvidenceSource, LookupFailure, ReasonCode, Registration
+from checker.net.http import HostLimiter, make_client
 from tests.servers.rdap import (
     FakeRegistry,
     Fault,

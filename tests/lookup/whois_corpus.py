@@ -3,7 +3,7 @@
 The corpus (``../shared/fixtures/whois-parser/`` from the project root; MIT, provenance
 in its README) holds real WHOIS answers, ``<server>/<tld>/<name>.txt``, each with a
 ``.expected`` file in whois-parser's notation. Nothing of it is copied here: the test
-(and ``python -m tests.whois_corpus`` for a summary) read it where it is.
+(and ``python -m tests.lookup.whois_corpus`` for a summary) read it where it is.
 
 Each answer is judged as of its own capture time, estimated from the answer's own dates
 (the newest "updated" or "created" date it states, or the database timestamp it prints),
@@ -22,7 +22,7 @@ from checker.lookup.whois_parse import parse_whois, parse_whois_date
 from checker.model import LookupFailure, Registration
 from checker.verdict import judge
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT.parent / "shared" / "fixtures" / "whois-parser" / "responses"
 
 #: whois-parser's ``#status`` symbols -> the reading domain-guard must give. A symbol

@@ -1,0 +1,1 @@
+"""Network plumbing shared by every client: bounded HTTP, host limits, address checks."""
