@@ -122,3 +122,30 @@ def test_an_error_of_ours_with_no_exit_code_stays_a_bug() -> None:
     escaped = CliRunner().invoke(_command(InvalidDomain("not a domain")), [])
     assert isinstance(escaped.exception, InvalidDomain)
     assert "error: not a domain" not in escaped.output
+
+
+def test_every_public_exception_of_ours_has_the_one_root() -> None:
+    """One error root maps to exit codes: an exception class of ours outside it would be
+    an exit 4 'internal error' wherever a command forgot to catch it."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import checker
+    from checker.errors import DomainGuardError
+
+    outside = []
+    for module_info in pkgutil.walk_packages(checker.__path__, "checker."):
+        if module_info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+                and not name.startswith("_")
+                and not issubclass(value, DomainGuardError)
+            ):
+                outside.append(f"{module.__name__}.{name}")
+    assert outside == []

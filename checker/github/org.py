@@ -22,6 +22,7 @@ from typing import Any
 
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
+from checker.errors import IncompleteRun, UsageError
 from checker.escape import one_line
 from checker.github.client import MAX_GRAPHQL_BODY, GitHubClient, GitHubError
 from checker.github.issues import IssueOutcome, restrict, sync_issue
@@ -51,11 +52,11 @@ MAX_PAGES = 1000
 _RATE_RETRIES = 3
 
 
-class OrgError(Exception):
+class OrgError(IncompleteRun):
     """The organisation could not be listed; no report can be trusted."""
 
 
-class OrgNotFound(OrgError):
+class OrgNotFound(UsageError, OrgError):
     """Neither an organisation nor a user of that login is visible to the token."""
 
 

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from checker.errors import IncompleteRun
 from checker.log import LOGGER
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
@@ -63,7 +64,7 @@ class LookupBudget:
 DOMAIN_BUDGET: ContextVar[LookupBudget | None] = ContextVar("domain_budget", default=None)
 
 
-class DeadlineReached(Exception):
+class DeadlineReached(IncompleteRun):
     """The run's deadline passed while waiting for a request slot."""
 
 

@@ -8,13 +8,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.errors import IncompleteRun
 from checker.model import Role, SourceKind
 
 #: Largest metadata file read from disk or from an archive member.
 MAX_METADATA_BYTES = 4 * 1024 * 1024
 
 
-class SourceError(Exception):
+class SourceError(IncompleteRun):
     """A file could not be read as what its name says it is."""
 
     def __init__(self, message: str, line: int | None = None) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
+from checker.errors import UsageError
 from checker.model import Contact, ScanError, SourceKind
 from checker.sources.base import SourceError, read_text
 from checker.sources.pkginfo import parse_pkg_info
@@ -27,7 +28,7 @@ MAX_SYS_PATH_BYTES = 1024 * 1024
 _PRINT_SYS_PATH = "import json, sys; print(json.dumps(sys.path))"
 
 
-class EnvironmentNotFound(Exception):
+class EnvironmentNotFound(UsageError):
     """The environment to read could not be found."""
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from checker.addresses import MAX_FIELD_CHARS, clean_name
 from checker.contacts import build_contacts, new_contact, spell
 from checker.domains import Classification, DomainClassifier
+from checker.errors import IncompleteRun
 from checker.model import Contact, ContactKind, Report, Role, ScanError, SourceKind, SourceRef
 from checker.sources.base import Extraction, FieldText, PersonFields
 
@@ -80,7 +81,7 @@ _Use = tuple[str | None, str | None, datetime | None]
 _Entry = tuple[str, str | None, tuple[Role, str], _Found]
 
 
-class BadRow(ValueError):
+class BadRow(IncompleteRun, ValueError):
     """A row that is not a ``distribution_metadata`` record."""
 
 
