@@ -32,6 +32,8 @@ from checker.settings import (
 )
 
 if TYPE_CHECKING:
+    from checker.config import Options
+    from checker.model import Report
     from checker.shard import Shard
 
 
@@ -381,6 +383,47 @@ class RunArgs:
     fail_on_unknown: bool | None = None
     config: Path | None = None
 
+    def options(self, expiry_window: int | None, exclude: list[str] | None = None) -> Options:
+        """The command line and environment (given) merged over the configuration file."""
+        from checker.config import load_config, merge
+
+        return merge(
+            load_config(Path("."), explicit=self.config),
+            fail_on=self.fail_on.value if self.fail_on else None,
+            fail_on_unknown=self.fail_on_unknown,
+            expiry_window=expiry_window,
+            exclude=exclude or None,
+        )
+
+    def emit(self, report: Report) -> None:
+        """Write the report in the format asked, to ``--output`` or stdout."""
+        import sys
+
+        from checker.report import Style
+
+        if self.output_format != "text" or self.output is not None:
+            # The text report on stdout lists every error; anything else gets them here, once.
+            for error in report.errors:
+                where = f"{error.path}:{error.line}" if error.line else error.path
+                say(f"{where}: {error.message}")
+        write, verbose = FORMATS[self.output_format], Invocation.ui.verbose
+        if self.output is None:
+            write(report, sys.stdout, Style(Invocation.ui.colour_for(sys.stdout), verbose))
+            sys.stdout.flush()
+            return
+        try:
+            with self.output.open("w", encoding="utf-8") as stream:
+                write(report, stream, Style(color=False, verbose=verbose))
+        except OSError as exc:
+            usage_error(f"cannot write {self.output}: {exc.strerror or exc}")
+
+    def finish(self, report: Report, options: Options) -> NoReturn:
+        """Write the report, and exit by the threshold (:func:`checker.policy.exit_code`)."""
+        from checker.policy import exit_code
+
+        self.emit(report)
+        raise typer.Exit(exit_code(report, options.fail_on, options.fail_on_unknown))
+
 
 @dataclass(frozen=True)
 class LookupArgs:
@@ -525,6 +568,11 @@ PypiUrlOption = Annotated[
 ]
 
 
+def progress() -> bool | None:
+    """Whether to show a progress bar: None lets the run decide (a terminal, a long run)."""
+    return None if Invocation.ui.progress and not Invocation.ui.quiet else False
+
+
 def say(message: str) -> None:
     """A diagnostic on stderr: one line, and never a workflow command, whatever it quotes."""
     from checker.escape import neutralise_commands, one_line
@@ -561,3 +609,17 @@ IssueLabelOption = Annotated[
         "--issue-label", envvar=env_var("issue-label"), metavar="LABEL", help="Label of the issues."
     ),
 ]
+
+
+def check_issue_options(open_issues: bool, issue_repo: str | None, issue_label: str) -> None:
+    """Usage errors in ``--open-issues``, ``--issue-repo`` and ``--issue-label``."""
+    from checker.github.issues import valid_label, valid_repository
+
+    if open_issues and issue_repo:
+        usage_error("--open-issues and --issue-repo exclude each other")
+    if issue_repo and not valid_repository(issue_repo):
+        usage_error("--issue-repo must be OWNER/REPO")
+    if not valid_label(issue_label):
+        usage_error(
+            "--issue-label must be 1 to 50 characters, without commas or control characters"
+        )
