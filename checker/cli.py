@@ -16,25 +16,36 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from checker import __version__
 from checker.cli_options import (
     ENV_PREFIX,
+    AllowPartialOption,
     Color,
     ColorOption,
+    ExcludeOption,
     FailOn,
+    ForceExcludeOption,
+    IncludeArchivedOption,
+    IncludeForksOption,
     Invocation,
     IssueLabelOption,
     IssueRepoOption,
+    LockfileOption,
     LookupArgs,
+    MergeTokenOption,
+    MetadataDumpOption,
     NoProgressOption,
     OpenIssuesOption,
+    OrgTokenOption,
     PypiUrlOption,
+    PythonOption,
     QuietOption,
+    RepoFilterOption,
+    RequirementOption,
     RunArgs,
     Ui,
     VerboseOption,
+    VersionOption,
     check_issue_options,
-    env_var,
     epilog,
     info,
     lookup_options,
@@ -68,24 +79,9 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"domain-guard {__version__}")
-        raise typer.Exit()
-
-
 @app.callback(epilog=epilog("domain-guard scan .", "domain-guard deps -r requirements.txt"))
 def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            "-V",
-            callback=_version,
-            is_eager=True,
-            help="Show the version and exit.",
-        ),
-    ] = False,
+    version: VersionOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
     color: ColorOption = None,
@@ -114,36 +110,9 @@ def scan(
             show_default=False,
         ),
     ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude",
-            envvar=env_var("exclude"),
-            help="Skip paths matching GLOB (relative path or file name). Repeatable.",
-            metavar="GLOB",
-        ),
-    ] = None,
-    force_exclude: Annotated[
-        bool,
-        typer.Option(
-            "--force-exclude",
-            envvar=env_var("force-exclude"),
-            help="Apply the excludes to the PATHs given too, not only to what is found "
-            "below them (the pre-commit hook passes each file it checks).",
-        ),
-    ] = False,
-    metadata_dump: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--metadata-dump",
-            envvar=env_var("metadata-dump"),
-            exists=True,
-            dir_okay=False,
-            metavar="FILE",
-            help="Also read a JSON Lines or CSV export (.gz too) of PyPI's "
-            "distribution_metadata table. Repeatable. Without PATHs, only the dumps are read.",
-        ),
-    ] = None,
+    exclude: ExcludeOption = None,
+    force_exclude: ForceExcludeOption = False,
+    metadata_dump: MetadataDumpOption = None,
     *,
     run: RunArgs,
     lookup: LookupArgs,
@@ -213,27 +182,8 @@ def deps(
         list[str] | None,
         typer.Argument(metavar="[SPEC]...", help="Package names or requirement specifiers."),
     ] = None,
-    requirement: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--requirement",
-            "-r",
-            envvar=env_var("requirement"),
-            dir_okay=False,
-            metavar="FILE",
-            help="A pip requirements file (its -r includes too). Repeatable.",
-        ),
-    ] = None,
-    lockfile: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--lockfile",
-            envvar=env_var("lockfile"),
-            dir_okay=False,
-            metavar="FILE",
-            help="pylock.toml, uv.lock or poetry.lock. Repeatable.",
-        ),
-    ] = None,
+    requirement: RequirementOption = None,
+    lockfile: LockfileOption = None,
     pypi_url: PypiUrlOption = "https://pypi.org/pypi",
     *,
     run: RunArgs,
@@ -261,16 +211,7 @@ def deps(
 @lookup_options
 @run_options
 def env(
-    python: Annotated[
-        Path | None,
-        typer.Option(
-            "--python",
-            envvar=env_var("python"),
-            dir_okay=False,
-            metavar="PATH",
-            help="Interpreter whose environment to read (default: this one).",
-        ),
-    ] = None,
+    python: PythonOption = None,
     *,
     run: RunArgs,
     lookup: LookupArgs,
@@ -362,27 +303,11 @@ def merge(
             help="JSON reports (--format json) of --shard K/N runs, or of any runs.",
         ),
     ],
-    allow_partial: Annotated[
-        bool,
-        typer.Option(
-            "--allow-partial",
-            envvar=env_var("allow-partial"),
-            help="Missing shards give a warning only, not exit code 3.",
-        ),
-    ] = False,
+    allow_partial: AllowPartialOption = False,
     open_issues: OpenIssuesOption = False,
     issue_repo: IssueRepoOption = None,
     issue_label: IssueLabelOption = "domain-guard",
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            envvar="GITHUB_TOKEN",
-            metavar="TOKEN",
-            show_default=False,
-            help="GitHub token that can write the issues (--open-issues, --issue-repo).",
-        ),
-    ] = None,
+    token: MergeTokenOption = None,
     *,
     run: RunArgs,
 ) -> None:
@@ -422,37 +347,10 @@ def org(
     login: Annotated[
         str, typer.Argument(metavar="ORG", help="GitHub organisation (or user) to scan.")
     ],
-    include_archived: Annotated[
-        bool,
-        typer.Option(
-            "--include-archived",
-            envvar=env_var("include-archived"),
-            help="Scan archived repos too.",
-        ),
-    ] = False,
-    include_forks: Annotated[
-        bool,
-        typer.Option("--include-forks", envvar=env_var("include-forks"), help="Scan forks too."),
-    ] = False,
-    repo_filter: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--repo-filter",
-            envvar=env_var("repo-filter"),
-            metavar="GLOB",
-            help="Only repositories whose name or owner/name matches GLOB. Repeatable.",
-        ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            envvar="GITHUB_TOKEN",
-            metavar="TOKEN",
-            show_default=False,
-            help="GitHub token that can read the repositories (and write issues if asked).",
-        ),
-    ] = None,
+    include_archived: IncludeArchivedOption = False,
+    include_forks: IncludeForksOption = False,
+    repo_filter: RepoFilterOption = None,
+    token: OrgTokenOption = None,
     open_issues: OpenIssuesOption = False,
     issue_repo: IssueRepoOption = None,
     issue_label: IssueLabelOption = "domain-guard",
