@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from checker.addresses import parse_addresses
 from checker.contacts import new_contact
 from checker.domains import DomainClassifier
 from checker.model import Contact, ContactKind, Role, ScanError, SourceKind, SourceRef
+from checker.sources.base import Collected
 
 
 def contacts_from_arguments(
@@ -42,3 +44,16 @@ def contacts_from_arguments(
             )
         )
     return contacts, errors
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The ``domain`` command's arguments as a :class:`~checker.sources.base.Source`."""
+
+    arguments: Sequence[str]
+    classifier: DomainClassifier | None = None
+
+    def collect(self) -> Collected:
+        """One contact per argument; no file is read."""
+        contacts, errors = contacts_from_arguments(self.arguments, self.classifier)
+        return Collected(tuple(contacts), tuple(errors))

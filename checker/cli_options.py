@@ -1,5 +1,6 @@
-"""The command line's shared parts: the options every command takes (grouped into
-:class:`RunArgs` and :class:`LookupArgs`), the switches of the running command line
+"""The command line's parts: the options every command takes (grouped into
+:class:`RunArgs` and :class:`LookupArgs`, which also merge the configuration and write
+the report), the options of single commands, the switches of the running command line
 (:class:`Ui`), and its diagnostics on stderr (:func:`say`, :func:`info`, :func:`usage_error`).
 
 :mod:`checker.cli` declares the commands with these; nothing here runs a scan.
@@ -32,6 +33,8 @@ from checker.settings import (
 )
 
 if TYPE_CHECKING:
+    from checker.config import Options
+    from checker.model import Report
     from checker.shard import Shard
 
 
@@ -381,6 +384,47 @@ class RunArgs:
     fail_on_unknown: bool | None = None
     config: Path | None = None
 
+    def options(self, expiry_window: int | None, exclude: list[str] | None = None) -> Options:
+        """The command line and environment (given) merged over the configuration file."""
+        from checker.config import load_config, merge
+
+        return merge(
+            load_config(Path("."), explicit=self.config),
+            fail_on=self.fail_on.value if self.fail_on else None,
+            fail_on_unknown=self.fail_on_unknown,
+            expiry_window=expiry_window,
+            exclude=exclude or None,
+        )
+
+    def emit(self, report: Report) -> None:
+        """Write the report in the format asked, to ``--output`` or stdout."""
+        import sys
+
+        from checker.report import Style
+
+        if self.output_format != "text" or self.output is not None:
+            # The text report on stdout lists every error; anything else gets them here, once.
+            for error in report.errors:
+                where = f"{error.path}:{error.line}" if error.line else error.path
+                say(f"{where}: {error.message}")
+        write, verbose = FORMATS[self.output_format], Invocation.ui.verbose
+        if self.output is None:
+            write(report, sys.stdout, Style(Invocation.ui.colour_for(sys.stdout), verbose))
+            sys.stdout.flush()
+            return
+        try:
+            with self.output.open("w", encoding="utf-8") as stream:
+                write(report, stream, Style(color=False, verbose=verbose))
+        except OSError as exc:
+            usage_error(f"cannot write {self.output}: {exc.strerror or exc}")
+
+    def finish(self, report: Report, options: Options) -> NoReturn:
+        """Write the report, and exit by the threshold (:func:`checker.policy.exit_code`)."""
+        from checker.policy import exit_code
+
+        self.emit(report)
+        raise typer.Exit(exit_code(report, options.fail_on, options.fail_on_unknown))
+
 
 @dataclass(frozen=True)
 class LookupArgs:
@@ -525,6 +569,11 @@ PypiUrlOption = Annotated[
 ]
 
 
+def progress() -> bool | None:
+    """Whether to show a progress bar: None lets the run decide (a terminal, a long run)."""
+    return None if Invocation.ui.progress and not Invocation.ui.quiet else False
+
+
 def say(message: str) -> None:
     """A diagnostic on stderr: one line, and never a workflow command, whatever it quotes."""
     from checker.escape import neutralise_commands, one_line
@@ -560,4 +609,160 @@ IssueLabelOption = Annotated[
     typer.Option(
         "--issue-label", envvar=env_var("issue-label"), metavar="LABEL", help="Label of the issues."
     ),
+]
+
+
+def check_issue_options(open_issues: bool, issue_repo: str | None, issue_label: str) -> None:
+    """Usage errors in ``--open-issues``, ``--issue-repo`` and ``--issue-label``."""
+    from checker.github.issues import valid_label, valid_repository
+
+    if open_issues and issue_repo:
+        usage_error("--open-issues and --issue-repo exclude each other")
+    if issue_repo and not valid_repository(issue_repo):
+        usage_error("--issue-repo must be OWNER/REPO")
+    if not valid_label(issue_label):
+        usage_error(
+            "--issue-label must be 1 to 50 characters, without commas or control characters"
+        )
+
+
+# --- options of one command -----------------------------------------------------------
+# Declared here with the shared ones, so that cli.py holds the commands and their wiring.
+
+
+def _version(value: bool) -> None:
+    if value:
+        from checker import __version__
+
+        typer.echo(f"domain-guard {__version__}")
+        raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Show the version and exit.",
+    ),
+]
+
+
+def _token_option(help_text: str) -> Any:
+    """``--token`` (from ``GITHUB_TOKEN``, never shown as a default), with its help."""
+    return typer.Option(
+        "--token", envvar="GITHUB_TOKEN", metavar="TOKEN", show_default=False, help=help_text
+    )
+
+
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        envvar=env_var("exclude"),
+        help="Skip paths matching GLOB (relative path or file name). Repeatable.",
+        metavar="GLOB",
+    ),
+]
+
+ForceExcludeOption = Annotated[
+    bool,
+    typer.Option(
+        "--force-exclude",
+        envvar=env_var("force-exclude"),
+        help="Apply the excludes to the PATHs given too, not only to what is found "
+        "below them (the pre-commit hook passes each file it checks).",
+    ),
+]
+
+MetadataDumpOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--metadata-dump",
+        envvar=env_var("metadata-dump"),
+        exists=True,
+        dir_okay=False,
+        metavar="FILE",
+        help="Also read a JSON Lines or CSV export (.gz too) of PyPI's "
+        "distribution_metadata table. Repeatable. Without PATHs, only the dumps are read.",
+    ),
+]
+
+RequirementOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--requirement",
+        "-r",
+        envvar=env_var("requirement"),
+        dir_okay=False,
+        metavar="FILE",
+        help="A pip requirements file (its -r includes too). Repeatable.",
+    ),
+]
+
+LockfileOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lockfile",
+        envvar=env_var("lockfile"),
+        dir_okay=False,
+        metavar="FILE",
+        help="pylock.toml, uv.lock or poetry.lock. Repeatable.",
+    ),
+]
+
+PythonOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--python",
+        envvar=env_var("python"),
+        dir_okay=False,
+        metavar="PATH",
+        help="Interpreter whose environment to read (default: this one).",
+    ),
+]
+
+AllowPartialOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-partial",
+        envvar=env_var("allow-partial"),
+        help="Missing shards give a warning only, not exit code 3.",
+    ),
+]
+
+MergeTokenOption = Annotated[
+    str | None,
+    _token_option("GitHub token that can write the issues (--open-issues, --issue-repo)."),
+]
+
+IncludeArchivedOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-archived",
+        envvar=env_var("include-archived"),
+        help="Scan archived repos too.",
+    ),
+]
+
+IncludeForksOption = Annotated[
+    bool,
+    typer.Option("--include-forks", envvar=env_var("include-forks"), help="Scan forks too."),
+]
+
+RepoFilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--repo-filter",
+        envvar=env_var("repo-filter"),
+        metavar="GLOB",
+        help="Only repositories whose name or owner/name matches GLOB. Repeatable.",
+    ),
+]
+
+OrgTokenOption = Annotated[
+    str | None,
+    _token_option("GitHub token that can read the repositories (and write issues if asked)."),
 ]

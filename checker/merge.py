@@ -9,14 +9,14 @@ are handed back so that the merged report applies them again.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from checker.errors import UsageError
 from checker.ignores import Ignore
 from checker.model import Contact, DomainResult, Report, ScanError
-from checker.pipeline import sort_results
+from checker.pipeline import ignored, say_unchecked, sort_results
 from checker.shard import ShardCoverage
 
 #: Largest report read (a metadata-dump report of many domains is large, not unbounded).
@@ -163,6 +163,33 @@ def _covered_shard_error(error: ScanError, coverage: ShardCoverage) -> bool:
         return False
     index, _, total = error.path.removeprefix("shard ").partition("/")
     return total == str(coverage.total) and index.isdigit() and int(index) in coverage.indexes
+
+
+def merge_files(
+    paths: Sequence[Path],
+    ignores: Sequence[Ignore],
+    *,
+    allow_partial: bool,
+    say: Callable[[str], None],
+) -> tuple[Report, ShardCoverage | None]:
+    """``domain-guard merge``: the reports in ``paths`` read, merged (warnings and the
+    unchecked summary said) and with ``ignores`` applied, and their shard coverage.
+
+    The ignores the inputs applied apply again, after ``ignores`` (the merge's own
+    configuration). Raises :class:`~checker.errors.UsageError` for a file that is not a
+    report, :class:`MergeError` for reports that cannot be merged."""
+    named = []
+    for path in paths:
+        try:
+            named.append((path.as_posix(), read_report(path)))
+        except ValueError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+    merged = merge_reports(named, allow_partial=allow_partial)
+    for warning in merged.warnings:
+        say(f"warning: {warning}")
+    say_unchecked(merged.report, say)
+    again = tuple(ignores) + tuple(i for i in merged.ignores if i not in ignores)
+    return ignored(merged.report, again, say), merged.coverage
 
 
 def read_report(path: Path) -> Report:

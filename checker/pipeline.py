@@ -23,12 +23,9 @@ from checker.model import (
 from checker.settings import LookupSettings
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from checker.domains import DomainClassifier
     from checker.ignores import Ignore
     from checker.shard import Shard
-    from checker.sources.metadata_dump import DumpResult
+    from checker.sources.base import Collected
 
 #: Where a run says its warnings and notices (one line each, without the program name).
 Say = Callable[[str], None]
@@ -101,20 +98,16 @@ def make_report(
 
 
 def run(
-    contacts: Sequence[Contact],
-    errors: Sequence[ScanError],
+    inputs: Sequence[Collected],
     settings: LookupSettings,
     *,
-    files_scanned: int,
-    roots: Sequence[str],
     ignores: Sequence[Ignore] = (),
     shard: Shard | None = None,
-    dump: DumpResult | None = None,
     progress: bool | None = None,
     say: Say,
 ) -> Report:
-    """Look up the domains of ``contacts`` (those of ``shard`` only, when given), judge
-    them and report, with ``ignores`` applied; warnings go to ``say``.
+    """Look up the domains of what the ``inputs`` collected (those of ``shard`` only, when
+    given), judge them and report, with ``ignores`` applied; warnings go to ``say``.
 
     A dump's contacts are a sample: its domains come from its aggregates. Raises
     :class:`checker.lookup.run.SettingsError` when the settings cannot be used.
@@ -122,8 +115,10 @@ def run(
     from checker.lookup.run import run_assessment
 
     now = datetime.now(timezone.utc)
+    contacts: Sequence[Contact] = [c for found in inputs for c in found.contacts]
+    dumps = [found.dump for found in inputs if found.dump is not None]
     lookups = unique_domains(contacts)
-    if dump is not None:
+    for dump in dumps:
         lookups = dump.lookup_domains(lookups)
     if shard is not None:  # the one place a run is split: contacts and domains alike
         from checker.shard import select_contacts, select_domains
@@ -136,9 +131,11 @@ def run(
     for warning in warnings:
         say(f"warning: {warning}")
     report = make_report(
-        contacts, results, errors, files_scanned=files_scanned, roots=roots, now=now
-    )
-    if dump is not None:
+        contacts, results, [e for found in inputs for e in found.errors], now=now,
+        files_scanned=sum(found.files for found in inputs),
+        roots=[root for found in inputs for root in found.roots],
+    )  # fmt: skip
+    for dump in dumps:
         report = dump.with_counts(report)
     if shard is not None:
         from checker.shard import mark_shard
@@ -165,33 +162,3 @@ def say_unchecked(report: Report, say: Say) -> None:
     line = summary_line(report)
     if line is not None:
         say(line)
-
-
-def read_dumps(
-    paths: Sequence[Path], classifier: DomainClassifier, *, say: Say, info: Say
-) -> DumpResult | None:
-    """The ``--metadata-dump`` files read into one aggregate; None when there are none."""
-    if not paths:
-        return None
-    import gc
-
-    from checker.sources.metadata_dump import DEFAULT_SAMPLE, read_metadata_dumps
-
-    dump = read_metadata_dumps(paths, classifier)
-    # What the dump left is kept to the end of the run: the collector need not walk its
-    # million objects again on every full pass while verdicts and the report are made.
-    # One collection first (the read ran without one): garbage is not frozen with them.
-    gc.collect()
-    gc.freeze()
-    info(
-        f"metadata dump: {dump.rows:,} rows ({dump.bad_rows:,} bad), "
-        f"{dump.addresses:,} addresses ({dump.dated:,} with an upload time), "
-        f"{len(dump.domains):,} registrable domains to look up; "
-        f"the report lists up to {DEFAULT_SAMPLE} addresses per domain"
-    )
-    if dump.addresses and not dump.dated:
-        say(
-            "warning: no row has a usable upload_time: the re-registered check cannot "
-            "compare registration dates with the last use of an address"
-        )
-    return dump

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
+from checker.errors import IncompleteRun
 from checker.model import Contact, ScanError, SourceKind
 from checker.sources.archives import parse_archive
-from checker.sources.base import Extraction, SourceError, read_text
+from checker.sources.base import Collected, Extraction, SourceError, read_text
 from checker.sources.registry import METADATA_FILES, for_kind
 from checker.sources.walk import Candidate, walk
 
@@ -80,6 +81,37 @@ def scan_paths(
         if extraction is not None:
             contacts.extend(build_contacts(extraction, classifier))
     return ScanResult(tuple(contacts), tuple(errors), files)
+
+
+class NothingToScan(IncompleteRun):
+    """The paths held no metadata file at all: a mistyped path must not pass as clean."""
+
+
+@dataclass(frozen=True)
+class LocalScan:
+    """Files below ``paths`` as a :class:`~checker.sources.base.Source`: every metadata
+    file read, and each address dated by git history (for the re-registered check).
+
+    ``required``: finding no metadata file at all raises :class:`NothingToScan`."""
+
+    paths: Sequence[Path]
+    exclude: Sequence[str] = ()
+    classifier: DomainClassifier | None = None
+    base: Path | None = None
+    required: bool = True
+
+    def collect(self) -> Collected:
+        """The contacts below ``paths``, dated; the files that could not be read."""
+        from checker.history import date_contacts
+
+        result = scan_paths(
+            self.paths, exclude=self.exclude, classifier=self.classifier, base=self.base
+        )
+        roots = tuple(p.as_posix() for p in self.paths)
+        if self.required and not (result.files_scanned or result.errors):
+            raise NothingToScan(nothing_to_scan(roots))
+        dated = date_contacts(result.contacts, self.paths, base=self.base)
+        return Collected(tuple(dated), result.errors, result.files_scanned, roots)
 
 
 def force_excluded(

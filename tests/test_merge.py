@@ -120,7 +120,7 @@ def _through_json(report: Report) -> Report:
 
 
 def _split(report: Report, shard: Shard) -> Report:
-    """What a --shard run reports: the same selection cli._assess makes."""
+    """What a --shard run reports: the same selection pipeline.run makes."""
     part = select_contacts(report.contacts, shard)
     results = select_domains({r.domain: r for r in report.domains}, shard)
     return mark_shard(

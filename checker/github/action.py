@@ -230,23 +230,19 @@ def run_action(
 
     Raises :class:`ActionInputError` when the results cannot be written where asked."""
     from checker.domains import DomainClassifier
-    from checker.history import date_contacts  # needs a full clone (fetch-depth: 0)
     from checker.pipeline import run
-    from checker.scan import nothing_to_scan, scan_paths
+    from checker.scan import LocalScan, nothing_to_scan
 
     paths = [Path(p) for p in inputs.paths]
     classifier = DomainClassifier(extra_providers=options.providers)
     exclude = (*options.exclude, *(g for g in inputs.exclude if g not in options.exclude))
-    result = scan_paths(paths, exclude=exclude, classifier=classifier, base=root)
-    if not result.files_scanned and not result.errors:  # a mistyped `paths:` must not pass
+    # Dated by git history, which needs a full clone (fetch-depth: 0).
+    found = LocalScan(paths, exclude, classifier, base=root, required=False).collect()
+    if not found.files and not found.errors:  # a mistyped `paths:` must not pass
         out.write(workflow_command("error", "domain-guard: " + nothing_to_scan(inputs.paths)))
         out.write("\n")
         return EXIT_UNREADABLE
-    report = run(
-        date_contacts(result.contacts, paths, base=root), list(result.errors), settings,
-        files_scanned=result.files_scanned, roots=[p.as_posix() for p in paths],
-        ignores=options.ignore, shard=shard, progress=progress, say=say,
-    )  # fmt: skip
+    report = run([found], settings, ignores=options.ignore, shard=shard, progress=progress, say=say)
     code = exit_code(report, options.fail_on, options.fail_on_unknown)
     try:
         published = publish(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,8 +24,8 @@ from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.errors import IncompleteRun, UsageError
 from checker.escape import one_line
-from checker.github.client import MAX_GRAPHQL_BODY, GitHubClient, GitHubError
-from checker.github.issues import IssueOutcome, restrict, sync_issue
+from checker.github.client import MAX_GRAPHQL_BODY, Endpoints, GitHubClient, GitHubError
+from checker.github.issues import IssueOutcome, restrict, say_outcomes, sync_issue
 from checker.github.queries import (
     ORGANIZATION_REPOSITORIES,
     PAGE_SIZE,
@@ -35,6 +35,7 @@ from checker.github.queries import (
 from checker.model import Contact, Report, Risk, ScanError
 from checker.sources.base import (
     MAX_METADATA_BYTES,
+    Collected,
     SourceError,
     decode_text,
     refuse_binary,
@@ -113,6 +114,11 @@ class OrgScanResult:
     files_scanned: int
     discovery: Discovery
     rest_fallbacks: int
+
+    def collected(self) -> Collected:
+        """What the scan yielded for the run; its root is ``github:LOGIN``."""
+        roots = (ROOT_PREFIX + self.discovery.login,)
+        return Collected(self.contacts, self.errors, self.files_scanned, roots)
 
 
 def valid_login(login: str) -> bool:
@@ -397,6 +403,60 @@ async def scan_org(
     return OrgScanResult(tuple(contacts), tuple(errors), len(jobs), discovery, fallbacks)
 
 
+@dataclass(frozen=True)
+class OrgScan:
+    """Every repository of ``login`` read at HEAD with ``token``, as a
+    :class:`~checker.sources.base.Source` (:meth:`scan` keeps the discovery, which the
+    issues need). The listing is summed up on ``info``."""
+
+    token: str
+    endpoints: Endpoints
+    login: str
+    info: Callable[[str], None]
+    include_archived: bool = False
+    include_forks: bool = False
+    repo_filter: Sequence[str] = ()
+    classifier: DomainClassifier | None = None
+
+    def collect(self) -> Collected:
+        """The organisation's contacts (see :meth:`scan`)."""
+        return self.scan().collected()
+
+    def scan(self) -> OrgScanResult:
+        """List and read the repositories; raises :class:`OrgNotFound` (a usage error) or
+        :class:`OrgError` (an incomplete run) when they cannot be listed."""
+
+        async def discover() -> OrgScanResult:
+            # Only GraphQL queries and REST reads here: no pause between requests is needed
+            # (the client paces POSTs as writes, but these POSTs are queries).
+            async with GitHubClient(self.token, self.endpoints, write_interval=0.0) as client:
+                return await scan_org(
+                    client, self.login, include_archived=self.include_archived,
+                    include_forks=self.include_forks, repo_filter=self.repo_filter,
+                    classifier=self.classifier,
+                )  # fmt: skip
+
+        try:
+            scanned = asyncio.run(discover())
+        except OrgNotFound:
+            raise
+        except (OrgError, GitHubError) as exc:
+            raise OrgError(f"cannot list the repositories of {self.login}: {exc}") from None
+        found = scanned.discovery
+        left_out = [
+            *([] if self.include_archived else ["archived"]),
+            *([] if self.include_forks else ["forks"]),
+            *([f"{found.skipped_filter} not matching --repo-filter"] if self.repo_filter else []),
+        ]
+        self.info(
+            f"{found.owner_type} {found.login}: {len(found.repositories)} repositories scanned"
+            + (f" (left out: {', '.join(left_out)})" if left_out else "")
+            + f", {scanned.files_scanned} files read; GitHub requests: "
+            f"{found.graphql_requests} GraphQL, {scanned.rest_fallbacks} REST"
+        )
+        return scanned
+
+
 def _needs_fallback(item: RepoFile) -> bool:
     return item.error is None and item.truncated and item.byte_size <= MAX_METADATA_BYTES
 
@@ -490,6 +550,31 @@ async def sync_org_issues(
         client, report, names, label=label, limit=limit, include_unknown=include_unknown,
         issue_repo=issue_repo, key=org_issue_key(discovery.login),
     )  # fmt: skip
+
+
+def keep_org_issues(
+    report: Report,
+    scan: OrgScan,
+    discovery: Discovery,
+    *,
+    label: str,
+    limit: Risk | None,
+    include_unknown: bool,
+    issue_repo: str | None,
+    code: int,
+    say: Callable[[str], None],
+) -> int:
+    """``org --open-issues`` / ``--issue-repo``: keep the issues (:func:`sync_org_issues`)
+    with ``scan``'s token, say what happened; the exit code after it."""
+
+    async def issues() -> list[IssueResult]:
+        async with GitHubClient(scan.token, scan.endpoints) as client:
+            return await sync_org_issues(
+                client, report, discovery, label=label, limit=limit,
+                include_unknown=include_unknown, issue_repo=issue_repo,
+            )  # fmt: skip
+
+    return say_outcomes(asyncio.run(issues()), code, say=say, info=scan.info)
 
 
 def org_issue_key(login: str) -> str:

@@ -7,9 +7,13 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from checker.errors import IncompleteRun
-from checker.model import Role, SourceKind
+from checker.model import Contact, Role, ScanError, SourceKind
+
+if TYPE_CHECKING:
+    from checker.sources.metadata_dump import DumpResult
 
 #: Largest metadata file read from disk or from an archive member.
 MAX_METADATA_BYTES = 4 * 1024 * 1024
@@ -67,6 +71,32 @@ class Extraction:
     package: str | None = None
     version: str | None = None
     member: str | None = None
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What one input yielded: its contacts, what could not be read, how many files (or
+    distributions, or dumps) were read, and the roots the report names.
+
+    ``dump`` carries a metadata dump's per-domain aggregates: its contacts are a sample.
+    """
+
+    contacts: tuple[Contact, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    files: int = 0
+    roots: tuple[str, ...] = ()
+    dump: DumpResult | None = None
+
+
+class Source(Protocol):
+    """An input of a run: collects its contacts (:func:`checker.pipeline.run` takes them).
+
+    An input that cannot be used at all raises a :class:`~checker.errors.DomainGuardError`
+    (a usage error, or an incomplete run); one unreadable file is a ``ScanError``."""
+
+    def collect(self) -> Collected:
+        """Read the input; what it yielded."""
+        ...
 
 
 def decode_text(data: bytes) -> str:

@@ -16,7 +16,7 @@ from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.errors import UsageError
 from checker.model import Contact, ScanError, SourceKind
-from checker.sources.base import SourceError, read_text
+from checker.sources.base import Collected, SourceError, read_text
 from checker.sources.pkginfo import parse_pkg_info
 from checker.sources.pypi import normalize_name
 
@@ -158,3 +158,22 @@ def read_environment(
             installed.distributions += 1
             installed.contacts.extend(build_contacts(extraction, classifier))
     return installed
+
+
+@dataclass(frozen=True)
+class InstalledEnvironment:
+    """The distributions installed for ``python`` (None: this interpreter) as a
+    :class:`~checker.sources.base.Source`; raises :class:`EnvironmentNotFound` when
+    that environment cannot be found."""
+
+    python: Path | None = None
+    classifier: DomainClassifier | None = None
+
+    def collect(self) -> Collected:
+        """The installed distributions' contacts; their directories are the roots."""
+        directories = current_path() if self.python is None else interpreter_path(self.python)
+        found = read_environment(directories, self.classifier)
+        return Collected(
+            tuple(found.contacts), tuple(found.errors), found.distributions,
+            tuple(found.directories),
+        )  # fmt: skip

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -22,7 +23,7 @@ from checker.codec import format_datetime, loads_bounded, parse_datetime
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, Role, ScanError, SourceKind
-from checker.sources.base import Extraction, FieldText, PersonFields
+from checker.sources.base import Collected, Extraction, FieldText, PersonFields
 
 if TYPE_CHECKING:
     import httpx
@@ -336,6 +337,37 @@ def pypi_contacts(
         cache.close()
     contacts = [c for release in releases for c in release_contacts(release, classifier)]
     return later_uses(contacts, latest, classifier), errors, warnings
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What ``deps`` was asked for (specifiers, requirements files, lockfiles), looked up
+    on the index at ``base_url``, as a :class:`~checker.sources.base.Source`; the cache's
+    warnings go to ``say``."""
+
+    specs: Sequence[str]
+    requirement_files: Sequence[Path]
+    lockfiles: Sequence[Path]
+    settings: LookupSettings
+    say: Callable[[str], None]
+    base_url: str = DEFAULT_PYPI_URL
+    classifier: DomainClassifier | None = None
+
+    def collect(self) -> Collected:
+        """The releases' contacts; the files named are the roots."""
+        from checker.sources.requirements import collect
+
+        files = (*self.requirement_files, *self.lockfiles)
+        wanted = collect(self.specs, self.requirement_files, self.lockfiles, pypi_url=self.base_url)
+        contacts, errors, warnings = pypi_contacts(
+            wanted.requirements, self.settings, base_url=self.base_url, classifier=self.classifier
+        )
+        for warning in warnings:
+            self.say(f"warning: {warning}")
+        return Collected(
+            tuple(contacts), (*wanted.errors, *errors), wanted.files,
+            tuple(p.as_posix() for p in files),
+        )  # fmt: skip
 
 
 def later_uses(

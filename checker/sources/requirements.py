@@ -45,7 +45,7 @@ _NOT_ON_INDEX = (
 
 
 @dataclass
-class Collected:
+class Wanted:
     """Requirements found, inputs that could not be used, and how many files were read."""
 
     requirements: list[Requirement] = field(default_factory=list)
@@ -138,17 +138,17 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 def read_requirements_file(
     path: Path,
-    collected: Collected | None = None,
+    collected: Wanted | None = None,
     *,
     _seen: set[Path] | None = None,
     _depth: int = 0,
     _roots: tuple[Path, ...] = (),
-) -> Collected:
+) -> Wanted:
     """Every requirement of a pip requirements file and the files it includes with ``-r``.
 
     Includes are followed only below the top file's directory or the working directory.
     """
-    collected = collected if collected is not None else Collected()
+    collected = collected if collected is not None else Wanted()
     seen = _seen if _seen is not None else set()
     display = _display(path)
     try:
@@ -270,10 +270,10 @@ def _pylock_source(package: Mapping[str, Any], pypi_url: str | None) -> str | No
 
 
 def read_lockfile(
-    path: Path, collected: Collected | None = None, *, pypi_url: str | None = None
-) -> Collected:
+    path: Path, collected: Wanted | None = None, *, pypi_url: str | None = None
+) -> Wanted:
     """The pinned packages of a lockfile; packages not from PyPI are errors saying so."""
-    collected = collected if collected is not None else Collected()
+    collected = collected if collected is not None else Wanted()
     display = _display(path)
     try:
         data = tomllib.loads(_read(path))
@@ -331,9 +331,9 @@ def collect(
     lockfiles: Sequence[Path] = (),
     *,
     pypi_url: str | None = None,
-) -> Collected:
+) -> Wanted:
     """Everything the ``deps`` command was asked to look up."""
-    collected = Collected()
+    collected = Wanted()
     for number, spec in enumerate(specs, start=1):
         found = parse_specifier(spec, "<arguments>", number)
         if isinstance(found, ScanError):
