@@ -448,10 +448,13 @@ def source_to_dict(source: SourceRef) -> JsonDict:
         "line": source.line,
         "package": source.package,
     }
-    for key in ("version", "repository", "member"):
-        value = getattr(source, key)
-        if value is not None:
-            data[key] = value
+    # Spelled out, not looped over: a dump's report has a million of these.
+    if source.version is not None:
+        data["version"] = source.version
+    if source.repository is not None:
+        data["repository"] = source.repository
+    if source.member is not None:
+        data["member"] = source.member
     if source.uploaded is not None:
         data["uploaded"] = format_datetime(source.uploaded)
     return data
