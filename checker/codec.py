@@ -57,7 +57,6 @@ T = TypeVar("T")
 
 #: The report schema version this release writes, and the only one it reads.
 SCHEMA_VERSION = 1
-REPORT_SCHEMA_VERSION = SCHEMA_VERSION
 
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|([+-])(\d{2}):(\d{2}))",
