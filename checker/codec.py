@@ -1,9 +1,20 @@
-"""JSON-ready dicts for lookup evidence, and back.
+"""The JSON contract: the report (``schema_version`` 1) and the evidence the cache keeps.
 
-The report writes ``domains[].registration`` with :func:`registration_to_dict` and the
-cache stores evidence the same way. The ``*_from_dict`` functions read data that may
-have been damaged or written by another version: they check every key and type and
-raise :class:`ValueError` on anything that is not exactly what ``*_to_dict`` writes.
+Each object's keys are listed once, in a :class:`Shape` below; its writer (``*_to_dict``)
+and its reader (``*_from_dict``) sit beside it, and ``checker/data/report.schema.json``
+describes the same objects (``tests/test_codec_contract.py`` holds the three together).
+:mod:`checker.report.json` lays the report's dicts out as a stream of text.
+
+**One strictness rule for reading.** What is read back is only ever what this version
+wrote: reports of the shards of one run (``merge``) and cache entries. So every object is
+read strictly: a key the writer always writes must be present, a key it writes only with a
+value (``Shape.optional``) is absent or holds one, and any other key is rejected, as is a
+wrong type, an unknown enum word, a date without a zone or a derived figure (``summary``,
+a verdict's ``risk``) that does not follow from the rest. An object that is accepted
+re-encodes to exactly what was read. Tolerating unknown members would let a report of
+another release lose them silently in a merged report that claims to hold its inputs
+(never fail open); a damaged cache entry is a miss, never evidence. Every reader raises
+:class:`ValueError` naming the path of the first bad field (``domains[3].reasons[0].code``).
 
 Dates are ISO 8601 in UTC with a ``Z`` and whole seconds (``2024-05-01T12:00:00Z``).
 """
@@ -13,11 +24,15 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, TypeVar
 
+from checker import __version__
+from checker.ignores import Ignore, IgnoredDomain
 from checker.model import (
+    RISK_ORDER,
     Contact,
     ContactKind,
     DnsInfo,
@@ -34,33 +49,14 @@ from checker.model import (
     SourceKind,
     SourceRef,
 )
-
-if TYPE_CHECKING:
-    from checker.ignores import IgnoredDomain
-    from checker.shard import ShardCoverage
+from checker.shard import MAX_SHARDS, ShardCoverage
 
 JsonDict = dict[str, Any]
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
-_REGISTRATION_KEYS = frozenset(
-    {
-        "registered",
-        "statuses",
-        "created",
-        "expires",
-        "updated",
-        "reregistered",
-        "registrar",
-        "nameservers",
-        "source",
-        "url",
-        "registrar_url",
-        "notes",
-    }
-)
-_FAILURE_KEYS = frozenset({"code", "message", "url", "retryable"})
-_DNS_KEYS = frozenset({"nxdomain", "nameservers", "mail_routes", "parked_by", "resolver", "error"})
+#: The report schema version this release writes, and the only one it reads.
+SCHEMA_VERSION = 1
 
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|([+-])(\d{2}):(\d{2}))",
@@ -68,7 +64,7 @@ _DATETIME = re.compile(
 )
 
 
-# --- dates ------------------------------------------------------------------------------
+# --- dates and bounded parsing ----------------------------------------------------------
 
 
 def format_datetime(value: datetime) -> str:
@@ -86,20 +82,6 @@ def format_datetime(value: datetime) -> str:
         f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
         f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
     )
-
-
-def loads_bounded(data: bytes, *, max_containers: int) -> Any:
-    """``json.loads`` of outside bytes, refusing before parsing a document that could hold
-    more than ``max_containers`` objects and arrays: a few MiB of ``{}`` would otherwise
-    become gigabytes of dicts. Counting brackets overcounts (brackets inside strings), never
-    undercounts, so a refusal is the only possible error. Raises ValueError."""
-    containers = data.count(b"{") + data.count(b"[")
-    if containers > max_containers:
-        raise ValueError(f"more than {max_containers} JSON objects and arrays; not read")
-    try:
-        return json.loads(data)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
 
 
 def parse_datetime(text: str) -> datetime:
@@ -129,70 +111,216 @@ def parse_datetime(text: str) -> datetime:
         raise ValueError(f"date out of range: {text!r}") from exc
 
 
+def loads_bounded(data: bytes, *, max_containers: int) -> Any:
+    """``json.loads`` of outside bytes, refusing before parsing a document that could hold
+    more than ``max_containers`` objects and arrays: a few MiB of ``{}`` would otherwise
+    become gigabytes of dicts. Counting brackets overcounts (brackets inside strings), never
+    undercounts, so a refusal is the only possible error. Raises ValueError."""
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > max_containers:
+        raise ValueError(f"more than {max_containers} JSON objects and arrays; not read")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def _date_or_none(value: datetime | None) -> str | None:
     return None if value is None else format_datetime(value)
 
 
-# --- strict readers ---------------------------------------------------------------------
+# --- shapes and the strict reader -------------------------------------------------------
 
 
-def _checked_mapping(data: object, keys: frozenset[str], what: str) -> Mapping[str, object]:
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{what}: expected an object, got {type(data).__name__}")
-    present = set(data)
-    if present != keys:
-        missing = sorted(keys - present)
-        extra = sorted(str(key) for key in present - keys)
-        raise ValueError(f"{what}: missing keys {missing}, unexpected keys {extra[:10]}")
-    return data
+@dataclass(frozen=True)
+class Shape:
+    """The keys of one JSON object: ``keys`` always written, ``optional`` only with a value."""
+
+    keys: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every key the object may hold."""
+        return frozenset(self.keys + self.optional)
+
+    def read(self, data: object, where: str) -> Fields:
+        """``data`` checked against this shape (the module's strictness rule)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
+        for key in self.keys:
+            if key not in data:
+                raise ValueError(f"{where}: missing key {key!r}")
+        if len(data) > len(self.keys):
+            names = self.names
+            for key in data:
+                if key not in names:
+                    raise ValueError(f"{where}: unexpected key {str(key)[:32]!r}")
+                if data[key] is None and key in self.optional:
+                    raise ValueError(f"{where}.{key}: written only with a value, got null")
+        return Fields(data, where)
 
 
-def _bool(data: Mapping[str, object], key: str) -> bool:
-    value = data[key]
-    if not isinstance(value, bool):
-        raise ValueError(f"{key}: expected a boolean, got {type(value).__name__}")
+class Fields:
+    """The members of one checked object, read by type; errors name ``where.key``."""
+
+    __slots__ = ("_data", "where")
+
+    def __init__(self, data: Mapping[str, object], where: str) -> None:
+        self._data = data
+        self.where = where
+
+    def at(self, key: str) -> str:
+        """The path of ``key``, for messages."""
+        return f"{self.where}.{key}" if self.where else key
+
+    @property
+    def mapping(self) -> Mapping[str, object]:
+        """The checked object itself."""
+        return self._data
+
+    def raw(self, key: str) -> object:
+        """The value of ``key``; None for an optional key that is absent."""
+        return self._data.get(key)
+
+    def text(self, key: str) -> str:
+        return _text(self._data[key], self.at(key))
+
+    def optional_text(self, key: str) -> str | None:
+        value = self._data.get(key)
+        return None if value is None else _text(value, self.at(key))
+
+    def flag(self, key: str) -> bool:
+        value = self._data[key]
+        if not isinstance(value, bool):
+            raise ValueError(f"{self.at(key)}: expected a boolean, got {type(value).__name__}")
+        return value
+
+    def optional_flag(self, key: str) -> bool | None:
+        return None if self._data[key] is None else self.flag(key)
+
+    def count(self, key: str, *, minimum: int = 0) -> int:
+        return _count(self._data[key], self.at(key), minimum=minimum)
+
+    def optional_line(self, key: str) -> int | None:
+        value = self._data[key]
+        return None if value is None else _count(value, self.at(key), minimum=1)
+
+    def items(self, key: str) -> list[object]:
+        value = self._data[key]
+        if not isinstance(value, list):
+            raise ValueError(f"{self.at(key)}: expected a list, got {type(value).__name__}")
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        at = self.at(key)
+        return tuple(_text(item, f"{at}[{i}]") for i, item in enumerate(self.items(key)))
+
+    def optional_texts(self, key: str) -> tuple[str, ...] | None:
+        return None if self._data[key] is None else self.texts(key)
+
+    def enum(self, enum_type: type[E], key: str) -> E:
+        text = self.text(key)
+        try:
+            return enum_type(text)
+        except ValueError:
+            raise ValueError(f"{self.at(key)}: unknown value {text[:32]!r}") from None
+
+    def date(self, key: str) -> datetime:
+        try:
+            return parse_datetime(self.text(key))
+        except ValueError as exc:
+            raise ValueError(f"{self.at(key)}: {exc}") from None
+
+    def optional_date(self, key: str) -> datetime | None:
+        return None if self._data.get(key) is None else self.date(key)
+
+    def each(self, key: str, reader: Callable[[object, str], T]) -> tuple[T, ...]:
+        """Every item of the list ``key``, read by ``reader(item, "where.key[i]")``."""
+        at = self.at(key)
+        return tuple(reader(item, f"{at}[{i}]") for i, item in enumerate(self.items(key)))
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected a string, got {type(value).__name__}")
     return value
 
 
-def _optional_bool(data: Mapping[str, object], key: str) -> bool | None:
-    return None if data[key] is None else _bool(data, key)
-
-
-def _str(data: Mapping[str, object], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str):
-        raise ValueError(f"{key}: expected a string, got {type(value).__name__}")
+def _count(value: object, where: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{where}: expected an integer >= {minimum}, got {str(value)[:32]!r}")
     return value
 
 
-def _optional_str(data: Mapping[str, object], key: str) -> str | None:
-    return None if data[key] is None else _str(data, key)
-
-
-def _str_tuple(data: Mapping[str, object], key: str) -> tuple[str, ...]:
-    value = data[key]
-    if not isinstance(value, list):
-        raise ValueError(f"{key}: expected a list, got {type(value).__name__}")
-    for item in value:
-        if not isinstance(item, str):
-            raise ValueError(f"{key}: expected strings, got {type(item).__name__}")
-    return tuple(value)
-
-
-def _optional_str_tuple(data: Mapping[str, object], key: str) -> tuple[str, ...] | None:
-    return None if data[key] is None else _str_tuple(data, key)
-
-
-def _optional_date(data: Mapping[str, object], key: str) -> datetime | None:
-    value = data[key]
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{key}: expected a date string, got {type(value).__name__}")
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise ValueError(f"{key}: {exc}") from None
+REGISTRATION = Shape(
+    (
+        "registered",
+        "statuses",
+        "created",
+        "expires",
+        "updated",
+        "reregistered",
+        "registrar",
+        "nameservers",
+        "source",
+        "url",
+        "registrar_url",
+        "notes",
+    )
+)
+FAILURE = Shape(("code", "message", "url", "retryable"))
+DNS = Shape(("nxdomain", "nameservers", "mail_routes", "parked_by", "resolver", "error"))
+SOURCE = Shape(
+    ("kind", "path", "line", "package"), optional=("version", "repository", "member", "uploaded")
+)
+CONTACT = Shape(
+    (
+        "email",
+        "name",
+        "role",
+        "kind",
+        "obfuscated",
+        "domain",
+        "registrable_domain",
+        "note",
+        "source",
+    )
+)
+REASON = Shape(("code", "risk", "message"))
+DOMAIN = Shape(
+    ("domain", "risk", "reasons", "contacts", "registration", "dns", "checked_at", "cached")
+)
+IGNORED = Shape((*DOMAIN.keys, "ignored_by"))
+IGNORE = Shape(("domain", "address", "reason", "until", "source"))
+ERROR = Shape(("path", "line", "message"))
+SHARD = Shape(("total", "indexes"))
+TOOL = Shape(("name", "version"))
+SUMMARY = Shape(
+    (
+        "files_scanned",
+        "contacts",
+        "contacts_by_kind",
+        "domains",
+        "by_risk",
+        "highest_risk",
+        "errors",
+    )
+)
+REPORT = Shape(
+    (
+        "schema_version",
+        "tool",
+        "generated_at",
+        "roots",
+        "contacts",
+        "domains",
+        "errors",
+        "ignored",
+        "summary",
+    ),
+    optional=("shard",),
+)
 
 
 # --- registration -----------------------------------------------------------------------
@@ -216,27 +344,22 @@ def registration_to_dict(registration: Registration) -> JsonDict:
     }
 
 
-def registration_from_dict(data: object) -> Registration:
+def registration_from_dict(data: object, where: str = "registration") -> Registration:
     """The :class:`Registration` that :func:`registration_to_dict` wrote; ValueError if not."""
-    fields = _checked_mapping(data, _REGISTRATION_KEYS, "registration")
-    source = _str(fields, "source")
-    try:
-        evidence_source = EvidenceSource(source)
-    except ValueError:
-        raise ValueError(f"source: unknown evidence source {source[:32]!r}") from None
+    fields = REGISTRATION.read(data, where)
     return Registration(
-        registered=_bool(fields, "registered"),
-        source=evidence_source,
-        url=_str(fields, "url"),
-        statuses=_str_tuple(fields, "statuses"),
-        created=_optional_date(fields, "created"),
-        expires=_optional_date(fields, "expires"),
-        updated=_optional_date(fields, "updated"),
-        reregistered=_optional_date(fields, "reregistered"),
-        registrar=_optional_str(fields, "registrar"),
-        nameservers=_str_tuple(fields, "nameservers"),
-        registrar_url=_optional_str(fields, "registrar_url"),
-        notes=_str_tuple(fields, "notes"),
+        registered=fields.flag("registered"),
+        source=fields.enum(EvidenceSource, "source"),
+        url=fields.text("url"),
+        statuses=fields.texts("statuses"),
+        created=fields.optional_date("created"),
+        expires=fields.optional_date("expires"),
+        updated=fields.optional_date("updated"),
+        reregistered=fields.optional_date("reregistered"),
+        registrar=fields.optional_text("registrar"),
+        nameservers=fields.texts("nameservers"),
+        registrar_url=fields.optional_text("registrar_url"),
+        notes=fields.texts("notes"),
     )
 
 
@@ -253,24 +376,24 @@ def failure_to_dict(failure: LookupFailure) -> JsonDict:
     }
 
 
-def failure_from_dict(data: object) -> LookupFailure:
+def failure_from_dict(data: object, where: str = "failure") -> LookupFailure:
     """The :class:`LookupFailure` that :func:`failure_to_dict` wrote; ValueError if not.
 
     Only codes whose risk is ``unknown`` are failures; any other code is rejected.
     """
-    fields = _checked_mapping(data, _FAILURE_KEYS, "failure")
-    code_text = _str(fields, "code")
+    fields = FAILURE.read(data, where)
+    code_text = fields.text("code")
     try:
         code = ReasonCode(code_text)
     except ValueError:
-        raise ValueError(f"code: unknown reason code {code_text[:32]!r}") from None
+        raise ValueError(f"{where}.code: unknown reason code {code_text[:32]!r}") from None
     if code.risk is not Risk.UNKNOWN:
-        raise ValueError(f"code: {code.value!r} is a finding, not a lookup failure")
+        raise ValueError(f"{where}.code: {code.value!r} is a finding, not a lookup failure")
     return LookupFailure(
         code=code,
-        message=_str(fields, "message"),
-        url=_optional_str(fields, "url"),
-        retryable=_bool(fields, "retryable"),
+        message=fields.text("message"),
+        url=fields.optional_text("url"),
+        retryable=fields.flag("retryable"),
     )
 
 
@@ -289,293 +412,332 @@ def dns_to_dict(dns: DnsInfo) -> JsonDict:
     }
 
 
-def dns_from_dict(data: object) -> DnsInfo:
+def dns_from_dict(data: object, where: str = "dns") -> DnsInfo:
     """The :class:`DnsInfo` that :func:`dns_to_dict` wrote; ValueError if not."""
-    fields = _checked_mapping(data, _DNS_KEYS, "dns")
-    routes = fields["mail_routes"]
+    fields = DNS.read(data, where)
+    routes = fields.raw("mail_routes")
     mail_routes: dict[str, bool] | None = None
     if routes is not None:
+        at = fields.at("mail_routes")
         if not isinstance(routes, Mapping):
-            raise ValueError(f"mail_routes: expected an object, got {type(routes).__name__}")
+            raise ValueError(f"{at}: expected an object, got {type(routes).__name__}")
         mail_routes = {}
         for name, routed in routes.items():
             if not isinstance(name, str) or not isinstance(routed, bool):
-                raise ValueError("mail_routes: expected domain names mapped to booleans")
+                raise ValueError(f"{at}: expected domain names mapped to booleans")
             mail_routes[name] = routed
     return DnsInfo(
-        nxdomain=_optional_bool(fields, "nxdomain"),
-        nameservers=_optional_str_tuple(fields, "nameservers"),
+        nxdomain=fields.optional_flag("nxdomain"),
+        nameservers=fields.optional_texts("nameservers"),
         mail_routes=mail_routes,
-        parked_by=_optional_str(fields, "parked_by"),
-        resolver=_optional_str(fields, "resolver"),
-        error=_optional_str(fields, "error"),
+        parked_by=fields.optional_text("parked_by"),
+        resolver=fields.optional_text("resolver"),
+        error=fields.optional_text("error"),
     )
 
 
-# --- reports ----------------------------------------------------------------------------
-
-#: The only report schema version :func:`report_from_dict` reads.
-REPORT_SCHEMA_VERSION = 1
+# --- contacts ---------------------------------------------------------------------------
 
 
-def _field(data: Mapping[str, object], key: str, where: str) -> object:
-    if key not in data:
-        raise ValueError(f"{where}: missing key {key!r}")
-    return data[key]
-
-
-def _object(value: object, where: str) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _list(value: object, where: str) -> list[object]:
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _text(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected a string, got {type(value).__name__}")
-    return value
-
-
-def _optional_text(value: object, where: str) -> str | None:
-    return None if value is None else _text(value, where)
-
-
-def _flag(value: object, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}: expected a boolean, got {type(value).__name__}")
-    return value
-
-
-def _count(value: object, where: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{where}: expected an integer >= {minimum}, got {str(value)[:32]!r}")
-    return value
-
-
-def _optional_line(value: object, where: str) -> int | None:
-    return None if value is None else _count(value, where, minimum=1)
-
-
-def _enum(enum_type: type[E], value: object, where: str) -> E:
-    text = _text(value, where)
-    try:
-        return enum_type(text)
-    except ValueError:
-        raise ValueError(f"{where}: unknown value {text[:32]!r}") from None
-
-
-def _date(value: object, where: str) -> datetime:
-    try:
-        return parse_datetime(_text(value, where))
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
-
-
-def _nested(reader: Callable[[object], T], value: object, where: str) -> T:
-    try:
-        return reader(value)
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+def source_to_dict(source: SourceRef) -> JsonDict:
+    """Where a contact was found; the optional members only when they have a value."""
+    data: JsonDict = {
+        "kind": source.kind.value,
+        "path": source.path,
+        "line": source.line,
+        "package": source.package,
+    }
+    # Spelled out, not looped over: a dump's report has a million of these.
+    if source.version is not None:
+        data["version"] = source.version
+    if source.repository is not None:
+        data["repository"] = source.repository
+    if source.member is not None:
+        data["member"] = source.member
+    if source.uploaded is not None:
+        data["uploaded"] = format_datetime(source.uploaded)
+    return data
 
 
 def source_from_dict(data: object, where: str = "source") -> SourceRef:
     """The :class:`SourceRef` of a report contact; ValueError naming the bad field if not."""
-    fields = _object(data, where)
-
-    def optional(key: str) -> str | None:
-        return _text(fields[key], f"{where}.{key}") if key in fields else None
-
-    uploaded = fields.get("uploaded")
+    fields = SOURCE.read(data, where)
     return SourceRef(
-        kind=_enum(SourceKind, _field(fields, "kind", where), f"{where}.kind"),
-        path=_optional_text(_field(fields, "path", where), f"{where}.path"),
-        line=_optional_line(_field(fields, "line", where), f"{where}.line"),
-        package=_optional_text(_field(fields, "package", where), f"{where}.package"),
-        version=optional("version"),
-        repository=optional("repository"),
-        member=optional("member"),
-        uploaded=None if uploaded is None else _date(uploaded, f"{where}.uploaded"),
+        kind=fields.enum(SourceKind, "kind"),
+        path=fields.optional_text("path"),
+        line=fields.optional_line("line"),
+        package=fields.optional_text("package"),
+        version=fields.optional_text("version"),
+        repository=fields.optional_text("repository"),
+        member=fields.optional_text("member"),
+        uploaded=fields.optional_date("uploaded"),
     )
+
+
+def contact_to_dict(contact: Contact) -> JsonDict:
+    """A report's ``contacts[]`` entry."""
+    return {
+        "email": contact.email,
+        "name": contact.name,
+        "role": contact.role.value,
+        "kind": contact.kind.value,
+        "obfuscated": contact.obfuscated,
+        "domain": contact.domain,
+        "registrable_domain": contact.registrable_domain,
+        "note": contact.note,
+        "source": source_to_dict(contact.source),
+    }
 
 
 def contact_from_dict(data: object, where: str = "contact") -> Contact:
     """A report's ``contacts[]`` entry; ValueError naming the bad field if not."""
-    fields = _object(data, where)
-
-    def get(key: str) -> object:
-        return _field(fields, key, where)
-
+    fields = CONTACT.read(data, where)
     return Contact(
-        email=_text(get("email"), f"{where}.email"),
-        name=_optional_text(get("name"), f"{where}.name"),
-        role=_enum(Role, get("role"), f"{where}.role"),
-        kind=_enum(ContactKind, get("kind"), f"{where}.kind"),
-        obfuscated=_flag(get("obfuscated"), f"{where}.obfuscated"),
-        domain=_optional_text(get("domain"), f"{where}.domain"),
-        registrable_domain=_optional_text(get("registrable_domain"), f"{where}.registrable_domain"),
-        source=source_from_dict(get("source"), f"{where}.source"),
-        note=_optional_text(fields.get("note"), f"{where}.note"),
+        email=fields.text("email"),
+        name=fields.optional_text("name"),
+        role=fields.enum(Role, "role"),
+        kind=fields.enum(ContactKind, "kind"),
+        obfuscated=fields.flag("obfuscated"),
+        domain=fields.optional_text("domain"),
+        registrable_domain=fields.optional_text("registrable_domain"),
+        source=source_from_dict(fields.raw("source"), fields.at("source")),
+        note=fields.optional_text("note"),
     )
 
 
-def domain_from_dict(data: object, where: str = "domain") -> DomainResult:
+# --- verdicts ---------------------------------------------------------------------------
+
+
+def domain_to_dict(result: DomainResult) -> JsonDict:
+    """A report's ``domains[]`` entry."""
+    return {
+        "domain": result.domain,
+        "risk": result.risk.value,
+        "reasons": [
+            {"code": r.code.value, "risk": r.risk.value, "message": r.message}
+            for r in result.reasons
+        ],
+        "contacts": result.contacts,
+        "registration": registration_to_dict(result.registration) if result.registration else None,
+        "dns": dns_to_dict(result.dns) if result.dns else None,
+        "checked_at": format_datetime(result.checked_at) if result.checked_at else None,
+        "cached": result.cached,
+    }
+
+
+def _reason_from_dict(data: object, where: str) -> Reason:
+    fields = REASON.read(data, where)
+    code = fields.enum(ReasonCode, "code")
+    risk = fields.enum(Risk, "risk")
+    if risk not in code.risks:
+        allowed = ", ".join(sorted(r.value for r in code.risks))
+        raise ValueError(f"{fields.at('risk')}: {code.value!r} carries risk {allowed}")
+    return Reason(code, fields.text("message"), None if risk is code.risk else risk)
+
+
+def domain_from_dict(data: object, where: str = "domain", shape: Shape = DOMAIN) -> DomainResult:
     """A report's ``domains[]`` entry; ValueError naming the bad field if not.
 
-    The risk must be the worst of the reasons' risks, and each reason's risk that of its
-    code: a report whose verdicts were edited or garbled is not read.
+    The risk must be the worst of the reasons' risks, and each reason's risk one its code
+    can carry: a report whose verdicts were edited or garbled is not read.
     """
-    from checker.verdict import worst_risk
-
-    fields = _object(data, where)
-    reasons = []
-    for index, item in enumerate(_list(_field(fields, "reasons", where), f"{where}.reasons")):
-        at = f"{where}.reasons[{index}]"
-        reason_fields = _object(item, at)
-        code = _enum(ReasonCode, _field(reason_fields, "code", at), f"{at}.code")
-        severity = None
-        if "risk" in reason_fields:
-            severity = _enum(Risk, reason_fields["risk"], f"{at}.risk")
-            if severity not in code.risks:
-                allowed = ", ".join(sorted(risk.value for risk in code.risks))
-                raise ValueError(f"{at}.risk: {code.value!r} carries risk {allowed}")
-        message = _text(_field(reason_fields, "message", at), f"{at}.message")
-        reasons.append(Reason(code, message, None if severity is code.risk else severity))
-    risk = _enum(Risk, _field(fields, "risk", where), f"{where}.risk")
-    if risk is not worst_risk(reasons):
-        raise ValueError(f"{where}.risk: {risk.value!r} is not the worst risk of its reasons")
-    registration = fields.get("registration")
-    if risk is Risk.NONE and not isinstance(registration, dict):
+    fields = shape.read(data, where)
+    reasons = fields.each("reasons", _reason_from_dict)
+    risk = fields.enum(Risk, "risk")
+    if risk is not Risk.worst(reason.risk for reason in reasons):
+        raise ValueError(
+            f"{fields.at('risk')}: {risk.value!r} is not the worst risk of its reasons"
+        )
+    registration = fields.raw("registration")
+    if risk is Risk.NONE and registration is None:
         # The verdict never says healthy without a registration answer: a report that does
         # was not written by this tool, and must not pass for evidence.
         raise ValueError(f"{where}: risk 'none' without the registration it rests on")
-    dns = fields.get("dns")
-    checked_at = fields.get("checked_at")
+    dns = fields.raw("dns")
     return DomainResult(
-        domain=_text(_field(fields, "domain", where), f"{where}.domain"),
+        domain=fields.text("domain"),
         risk=risk,
-        reasons=tuple(reasons),
+        reasons=reasons,
         registration=None
         if registration is None
-        else _nested(registration_from_dict, registration, where),
-        dns=None if dns is None else _nested(dns_from_dict, dns, where),
-        checked_at=None if checked_at is None else _date(checked_at, f"{where}.checked_at"),
-        cached=_flag(fields.get("cached", False), f"{where}.cached"),
-        contacts=_count(fields.get("contacts", 0), f"{where}.contacts"),
+        else registration_from_dict(registration, fields.at("registration")),
+        dns=None if dns is None else dns_from_dict(dns, fields.at("dns")),
+        checked_at=fields.optional_date("checked_at"),
+        cached=fields.flag("cached"),
+        contacts=fields.count("contacts"),
     )
+
+
+# --- ignores ----------------------------------------------------------------------------
+
+
+def ignore_to_dict(ignore: Ignore) -> JsonDict:
+    """An ignore as the JSON report shows it."""
+    return {
+        "domain": ignore.domain,
+        "address": ignore.address,
+        "reason": ignore.reason,
+        "until": ignore.until.isoformat() if ignore.until else None,
+        "source": ignore.source,
+    }
+
+
+def _ignore_from_dict(data: object, where: str) -> Ignore:
+    fields = IGNORE.read(data, where)
+    until = fields.optional_text("until")
+    try:
+        until_date = None if until is None else date.fromisoformat(until)
+    except ValueError:
+        raise ValueError(f"{fields.at('until')}: not a date: {str(until)[:32]!r}") from None
+    return Ignore(
+        domain=fields.optional_text("domain"),
+        address=fields.optional_text("address"),
+        reason=fields.text("reason"),
+        until=until_date,
+        source=fields.text("source"),
+    )
+
+
+def ignored_to_dict(item: IgnoredDomain) -> JsonDict:
+    """A report's ``ignored[]`` entry: the verdict and the ignores that cover it."""
+    return {**domain_to_dict(item.result), "ignored_by": [ignore_to_dict(i) for i in item.ignores]}
+
+
+def _ignored_from_dict(data: object, where: str) -> IgnoredDomain:
+    result = domain_from_dict(data, where, IGNORED)
+    ignores = IGNORED.read(data, where).each("ignored_by", _ignore_from_dict)
+    if not ignores:
+        raise ValueError(f"{where}.ignored_by: an ignored domain names no ignore")
+    return IgnoredDomain(result, ignores)
+
+
+# --- errors, shards, summary ------------------------------------------------------------
+
+
+def error_to_dict(error: ScanError) -> JsonDict:
+    """A report's ``errors[]`` entry."""
+    return {"path": error.path, "line": error.line, "message": error.message}
 
 
 def error_from_dict(data: object, where: str = "error") -> ScanError:
     """A report's ``errors[]`` entry; ValueError naming the bad field if not."""
-    fields = _object(data, where)
+    fields = ERROR.read(data, where)
     return ScanError(
-        path=_text(_field(fields, "path", where), f"{where}.path"),
-        message=_text(_field(fields, "message", where), f"{where}.message"),
-        line=_optional_line(fields.get("line"), f"{where}.line"),
+        path=fields.text("path"),
+        message=fields.text("message"),
+        line=fields.optional_line("line"),
     )
 
 
-def _ignored_from_dict(data: object, where: str) -> IgnoredDomain:
-    from datetime import date
-
-    from checker.ignores import Ignore, IgnoredDomain
-
-    result = domain_from_dict(data, where)
-    ignores = []
-    fields = _object(data, where)
-    entries = _list(_field(fields, "ignored_by", where), f"{where}.ignored_by")
-    for index, item in enumerate(entries):
-        at = f"{where}.ignored_by[{index}]"
-        entry = _object(item, at)
-        until = _optional_text(entry.get("until"), f"{at}.until")
-        try:
-            until_date = None if until is None else date.fromisoformat(until)
-        except ValueError:
-            raise ValueError(f"{at}.until: not a date: {str(until)[:32]!r}") from None
-        ignores.append(
-            Ignore(
-                domain=_optional_text(entry.get("domain"), f"{at}.domain"),
-                address=_optional_text(entry.get("address"), f"{at}.address"),
-                reason=_text(_field(entry, "reason", at), f"{at}.reason"),
-                until=until_date,
-                source=_text(entry.get("source", ""), f"{at}.source"),
-            )
-        )
-    if not ignores:
-        raise ValueError(f"{where}.ignored_by: an ignored domain names no ignore")
-    return IgnoredDomain(result, tuple(ignores))
+def shard_to_dict(shard: ShardCoverage) -> JsonDict:
+    """The shards a ``--shard`` run or a partial ``merge`` covers."""
+    return {"total": shard.total, "indexes": list(shard.indexes)}
 
 
-def _shard_from_dict(data: object) -> ShardCoverage:
-    from checker.shard import MAX_SHARDS, ShardCoverage
-
-    fields = _object(data, "shard")
-    total = _count(_field(fields, "total", "shard"), "shard.total", minimum=1)
+def _shard_from_dict(data: object, where: str = "shard") -> ShardCoverage:
+    fields = SHARD.read(data, where)
+    total = fields.count("total", minimum=1)
     if total > MAX_SHARDS:
-        raise ValueError(f"shard.total: more than {MAX_SHARDS} shards")
+        raise ValueError(f"{fields.at('total')}: more than {MAX_SHARDS} shards")
     indexes = [
-        _count(item, f"shard.indexes[{i}]", minimum=1)
-        for i, item in enumerate(_list(_field(fields, "indexes", "shard"), "shard.indexes"))
+        _count(item, f"{fields.at('indexes')}[{i}]", minimum=1)
+        for i, item in enumerate(fields.items("indexes"))
     ]
     if not indexes or max(indexes) > total or sorted(set(indexes)) != indexes:
-        raise ValueError("shard.indexes: expected distinct shard numbers 1 to total, in order")
+        raise ValueError(
+            f"{fields.at('indexes')}: expected distinct shard numbers 1 to total, in order"
+        )
     return ShardCoverage(total, tuple(indexes))
+
+
+def summary(report: Report) -> JsonDict:
+    """The report's ``summary``: figures derived from its lists."""
+    by_risk = {risk.value: 0 for risk in RISK_ORDER}
+    for result in report.domains:
+        by_risk[result.risk.value] += 1
+    by_kind = {kind.value: 0 for kind in ContactKind}
+    for contact in report.contacts:
+        by_kind[contact.kind.value] += 1
+    return {
+        "files_scanned": report.files_scanned,
+        "contacts": len(report.contacts),
+        "contacts_by_kind": by_kind,
+        "domains": len(report.domains),
+        "by_risk": by_risk,
+        "highest_risk": report.highest_risk.value,
+        "errors": len(report.errors),
+    }
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+def report_head(report: Report) -> JsonDict:
+    """The members written before the report's lists."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "domain-guard", "version": __version__},
+        "generated_at": format_datetime(report.generated_at),
+        "roots": list(report.roots),
+    }
+
+
+def report_lists(report: Report) -> dict[str, Iterable[JsonDict]]:
+    """The report's long lists, each item made when it is iterated."""
+    return {
+        "contacts": (contact_to_dict(c) for c in report.contacts),
+        "domains": (domain_to_dict(d) for d in report.domains),
+        "errors": (error_to_dict(e) for e in report.errors),
+        "ignored": (ignored_to_dict(i) for i in report.ignored),
+    }
+
+
+def report_tail(report: Report) -> JsonDict:
+    """The members written after the report's lists (``shard`` only for a shard)."""
+    tail: JsonDict = {"summary": summary(report)}
+    if report.shard is not None:
+        tail["shard"] = shard_to_dict(report.shard)
+    return tail
+
+
+def report_to_dict(report: Report) -> JsonDict:
+    """The whole report as one dict (what :mod:`checker.report.json` streams)."""
+    lists = {key: list(items) for key, items in report_lists(report).items()}
+    return {**report_head(report), **lists, **report_tail(report)}
 
 
 def report_from_dict(data: object) -> Report:
     """The :class:`Report` a ``--format json`` report (``schema_version`` 1) describes.
 
-    The inverse of :func:`checker.report.json.report_to_dict`: ``ignored`` entries come back
-    as :class:`~checker.ignores.IgnoredDomain` in ``ignored`` and ``shard`` as a
-    :class:`~checker.shard.ShardCoverage` in ``shard``; the ``summary`` is checked
-    against the lists, not read. Raises ValueError naming the first bad field. Members a
-    later release may add are ignored.
+    The inverse of :func:`report_to_dict`, read by the module's strictness rule: the
+    ``summary`` must be what the lists give. Raises ValueError naming the first bad field.
     """
-    fields = _object(data, "report")
-    version = _field(fields, "schema_version", "report")
-    if version != REPORT_SCHEMA_VERSION or isinstance(version, bool):
-        raise ValueError(
-            f"schema_version: expected {REPORT_SCHEMA_VERSION}, got {str(version)[:16]!r}"
-        )
-    tool = _object(_field(fields, "tool", "report"), "tool")
-    if tool.get("name") != "domain-guard":
+    checked = REPORT.read(data, "report")
+    version = checked.raw("schema_version")
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise ValueError(f"schema_version: expected {SCHEMA_VERSION}, got {str(version)[:16]!r}")
+    tool = TOOL.read(checked.raw("tool"), "tool")
+    if tool.raw("name") != "domain-guard":
         raise ValueError("tool.name: not a domain-guard report")
-    contacts = tuple(
-        contact_from_dict(item, f"contacts[{i}]")
-        for i, item in enumerate(_list(_field(fields, "contacts", "report"), "contacts"))
+    tool.text("version")
+    fields = Fields(checked.mapping, "")  # members are named from the top: contacts[0].role
+    written = SUMMARY.read(fields.raw("summary"), "summary")
+    shard = fields.raw("shard")
+    report = Report(
+        contacts=fields.each("contacts", contact_from_dict),
+        domains=fields.each("domains", domain_from_dict),
+        errors=fields.each("errors", error_from_dict),
+        generated_at=fields.date("generated_at"),
+        roots=fields.texts("roots"),
+        files_scanned=written.count("files_scanned"),
+        ignored=fields.each("ignored", _ignored_from_dict),
+        shard=None if shard is None else _shard_from_dict(shard),
     )
-    domains = tuple(
-        domain_from_dict(item, f"domains[{i}]")
-        for i, item in enumerate(_list(_field(fields, "domains", "report"), "domains"))
-    )
-    errors = tuple(
-        error_from_dict(item, f"errors[{i}]")
-        for i, item in enumerate(_list(_field(fields, "errors", "report"), "errors"))
-    )
-    roots = tuple(
-        _text(item, f"roots[{i}]") for i, item in enumerate(_list(fields.get("roots", []), "roots"))
-    )
-    summary = _object(_field(fields, "summary", "report"), "summary")
-    for key, items in (("contacts", contacts), ("domains", domains), ("errors", errors)):
-        if _count(_field(summary, key, "summary"), f"summary.{key}") != len(items):
-            raise ValueError(f"summary.{key}: does not match the {len(items)} {key} listed")
-    ignored = tuple(
-        _ignored_from_dict(item, f"ignored[{i}]")
-        for i, item in enumerate(_list(fields.get("ignored", []), "ignored"))
-    )
-    shard = _shard_from_dict(fields["shard"]) if fields.get("shard") is not None else None
-    return Report(
-        contacts=contacts,
-        domains=domains,
-        errors=errors,
-        generated_at=_date(_field(fields, "generated_at", "report"), "generated_at"),
-        roots=roots,
-        files_scanned=_count(summary.get("files_scanned", 0), "summary.files_scanned"),
-        ignored=ignored,
-        shard=shard,
-    )
+    for key, value in summary(report).items():
+        if _canonical(written.raw(key)) != _canonical(value):
+            raise ValueError(f"summary.{key}: does not match the report's lists ({value!r})")
+    return report
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True)

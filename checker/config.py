@@ -51,7 +51,7 @@ from checker.domains import DomainClassifier, InvalidDomain, to_a_label
 from checker.errors import UsageError
 from checker.ignores import Ignore
 from checker.settings import DEFAULT_EXPIRY_WINDOW, DEFAULT_FAIL_ON, FAIL_ON_CHOICES
-from checker.sources.pyproject import _Locator
+from checker.toml_lines import TableLines
 
 if TYPE_CHECKING:
     import yaml
@@ -287,160 +287,15 @@ def parse_toml(text: str, source: str) -> Config:
     tool = data.get("tool")
     if isinstance(tool, dict) and "domain-guard" in tool:
         table = tool["domain-guard"]
-        lines = _TomlLines(text, TABLE)
+        lines = TableLines(text, TABLE)
         check = _Check(source, lines.line, prefix="[tool.domain-guard] ")
         if not isinstance(table, dict):
             check.fail((), f"must be a table, not {_describe(table)}")
         return _build(table, check)
     if Path(source).name == PYPROJECT:
         raise ConfigError(f"{source}: has no [tool.domain-guard] table")
-    lines = _TomlLines(text, ())
+    lines = TableLines(text, ())
     return _build(data, _Check(source, lines.line))
-
-
-class _TomlLines:
-    """Lines of keys in a TOML text: tomllib keeps no positions, so the text is searched.
-
-    Handles ``key = value`` under the table's header, ``[[table.key]]`` arrays of tables
-    and inline arrays; anything else falls back to a shorter path's line (see
-    :class:`_Check`).
-    """
-
-    def __init__(self, text: str, table: tuple[str, ...]) -> None:
-        self.text = text
-        self.table = table
-        self.locator = _Locator(text)
-        self.header_line: int | None = None
-        self.region: tuple[int, int] | None = self._region(0) if not table else None
-        header = re.search(_header_pattern(table), text, re.MULTILINE) if table else None
-        if header is not None:
-            self.header_line = self.locator.line_of(header.start())
-            self.region = self._region(header.end())
-
-    def _region(self, start: int) -> tuple[int, int]:
-        """From ``start`` to the next table header."""
-        following = re.compile(r"^[ \t]*\[", re.MULTILINE).search(self.text, start)
-        return start, following.start() if following else len(self.text)
-
-    def line(self, path: KeyPath) -> int | None:
-        """The line of ``path``, or None where it cannot be found."""
-        if not path:
-            return self.header_line
-        offset = self._offset(path)
-        return None if offset is None else self.locator.line_of(offset)
-
-    def _offset(self, path: KeyPath) -> int | None:
-        key = path[0]
-        if not isinstance(key, str):
-            return None
-        pattern = _header_pattern((*self.table, key), array=True)
-        headers = [m.start() for m in re.finditer(pattern, self.text, re.MULTILINE)]
-        assign = _key_at(self.text, key, self.region) if self.region else None
-        if len(path) == 1:
-            if assign is not None:
-                return assign[0]
-            return headers[0] if headers else None
-        index = path[1]
-        if not isinstance(index, int):
-            return None
-        if headers:
-            if index >= len(headers):
-                return None
-            item = (headers[index], self._region(headers[index] + 1)[1])
-        else:
-            items = _array_items(self.text, assign[1]) if assign else []
-            if index >= len(items):
-                return None
-            item = items[index]
-        if len(path) == 2:
-            return item[0]
-        sub = path[2]
-        if not isinstance(sub, str):
-            return None
-        found = _key_at(self.text, sub, item, inline=not headers)
-        return found[0] if found else None
-
-
-def _key_pattern(key: str) -> str:
-    quoted = re.escape(key)
-    return rf"(?:{quoted}|\"{quoted}\"|'{quoted}')"
-
-
-def _header_pattern(table: tuple[str, ...], *, array: bool = False) -> str:
-    dotted = r"[ \t]*\.[ \t]*".join(_key_pattern(part) for part in table)
-    if array:
-        return rf"^[ \t]*\[\[[ \t]*{dotted}[ \t]*\]\]"
-    return rf"^[ \t]*\[[ \t]*{dotted}[ \t]*\]"
-
-
-def _key_at(
-    text: str, key: str, span: tuple[int, int], *, inline: bool = False
-) -> tuple[int, int] | None:
-    """Where ``key =`` starts, and where its value starts, within ``span``.
-
-    At a line start, or (``inline``) also after ``{`` or ``,`` of an inline table.
-    """
-    lead = r"(?:^|[{,])[ \t\r\n]*" if inline else r"^[ \t]*"
-    pattern = re.compile(lead + "(?P<key>" + _key_pattern(key) + r")[ \t]*=", re.MULTILINE)
-    found = pattern.search(text, *span)
-    return (found.start("key"), found.end()) if found else None
-
-
-def _array_items(text: str, pos: int) -> list[tuple[int, int]]:
-    """Start and end offsets of the items of the inline array that begins at ``pos``."""
-    n = len(text)
-    while pos < n and text[pos] in " \t":
-        pos += 1
-    if pos >= n or text[pos] != "[":
-        return []
-    pos += 1
-    depth, item_start = 1, None
-    items: list[tuple[int, int]] = []
-    while pos < n:
-        char = text[pos]
-        if char == "#":
-            newline = text.find("\n", pos)
-            pos = n if newline < 0 else newline
-            continue
-        if depth == 1 and item_start is None and not char.isspace() and char not in ",]":
-            item_start = pos
-        if char in "\"'":
-            pos = _skip_string(text, pos)
-            continue
-        if char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-            if depth == 0:
-                if item_start is not None:
-                    items.append((item_start, pos))
-                break
-        elif char == "," and depth == 1 and item_start is not None:
-            items.append((item_start, pos))
-            item_start = None
-        pos += 1
-    return items
-
-
-def _skip_string(text: str, pos: int) -> int:
-    """The offset after the TOML string starting at ``pos``."""
-    quote = text[pos]
-    if text.startswith(quote * 3, pos):
-        close = text.find(quote * 3, pos + 3)
-        while close >= 0 and quote == '"' and _escaped(text, close):
-            close = text.find(quote * 3, close + 1)
-        return len(text) if close < 0 else close + 3
-    pos += 1
-    while pos < len(text) and text[pos] not in (quote, "\n"):
-        pos += 2 if quote == '"' and text[pos] == "\\" else 1
-    return pos + 1
-
-
-def _escaped(text: str, pos: int) -> bool:
-    backslashes = 0
-    while pos - backslashes - 1 >= 0 and text[pos - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1
 
 
 # --- YAML -----------------------------------------------------------------------------

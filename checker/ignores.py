@@ -107,14 +107,3 @@ def _covers(ignore: Ignore, contact: Contact) -> bool:
     local, _, domain = ignore.address.rpartition("@")
     contact_local = contact.email.rpartition("@")[0]
     return mail_domain == domain and contact_local.casefold() == local.casefold()
-
-
-def ignore_to_dict(ignore: Ignore) -> dict[str, object]:
-    """An ignore as the JSON report shows it."""
-    return {
-        "domain": ignore.domain,
-        "address": ignore.address,
-        "reason": ignore.reason,
-        "until": ignore.until.isoformat() if ignore.until else None,
-        "source": ignore.source,
-    }

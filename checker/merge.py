@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.codec import domain_to_dict, loads_bounded, report_from_dict
 from checker.errors import UsageError
 from checker.ignores import Ignore
 from checker.model import Contact, DomainResult, Report, ScanError
@@ -62,8 +63,6 @@ def _coverage(named: Sequence[tuple[str, Report]], warnings: list[str]) -> Shard
 def _verdict_key(result: DomainResult) -> tuple[int, str]:
     # Worse risk first; the serialised verdict breaks ties so the choice never depends on
     # the order the files were given in.
-    from checker.report.json import domain_to_dict
-
     return (result.risk.rank, json.dumps(domain_to_dict(result), sort_keys=True))
 
 
@@ -194,7 +193,6 @@ def merge_files(
 
 def read_report(path: Path) -> Report:
     """The JSON report in ``path``, read strictly; ValueError saying what is wrong."""
-    from checker.codec import loads_bounded, report_from_dict
     from checker.sources.base import SourceError, read_limited
 
     try:

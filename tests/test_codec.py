@@ -349,6 +349,15 @@ def test_loads_bounded_refuses_what_could_hold_too_many_containers() -> None:
 def test_a_healthy_verdict_without_its_registration_is_not_read() -> None:
     from checker.codec import domain_from_dict
 
-    forged = {"domain": "widgets.org", "risk": "none", "reasons": [], "registration": None}
+    forged = {
+        "domain": "widgets.org",
+        "risk": "none",
+        "reasons": [],
+        "contacts": 1,
+        "registration": None,
+        "dns": None,
+        "checked_at": None,
+        "cached": False,
+    }
     with pytest.raises(ValueError, match="without the registration it rests on"):
         domain_from_dict(forged, "domains[0]")

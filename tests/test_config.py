@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from checker.arguments import contacts_from_arguments
+from checker.codec import ignore_to_dict
 from checker.config import (
     DEFAULTS,
     MAX_CONFIG_BYTES,
@@ -22,7 +23,7 @@ from checker.config import (
     merge,
     resolve,
 )
-from checker.ignores import Ignore, apply_ignores, ignore_to_dict
+from checker.ignores import Ignore, apply_ignores
 from checker.model import DomainResult, Reason, ReasonCode, Report, Risk
 from checker.pipeline import make_report
 

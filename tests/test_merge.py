@@ -261,7 +261,9 @@ def test_conflicting_verdicts_keep_the_worse_one(shard_files: list[Path]) -> Non
     name = data["domains"][0]["domain"]
     gone = {"code": "unregistered", "risk": "critical", "message": "gone"}
     worse = dict(data["domains"][0], risk="critical", reasons=[gone])
-    other = dict(data, domains=[worse], summary=dict(data["summary"], domains=1))
+    by_risk = dict.fromkeys(data["summary"]["by_risk"], 0) | {"critical": 1}
+    judged = dict(domains=1, by_risk=by_risk, highest_risk="critical")
+    other = dict(data, domains=[worse], summary=dict(data["summary"], **judged))
     first, second = Path("a.json"), Path("b.json")
     first.write_text(json.dumps(data))
     second.write_text(json.dumps(other))

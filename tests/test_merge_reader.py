@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +95,37 @@ def test_an_unreadable_report_is_a_usage_error_naming_the_file(
         assert f"{bad}: " in result.stderr
 
 
-def test_reports_of_a_later_release_with_new_members_are_read(
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("future", "report: unexpected key 'future'"),
+        ("contacts.0.future", "contacts[0]: unexpected key 'future'"),
+        ("domains.0.reasons.0.future", "domains[0].reasons[0]: unexpected key 'future'"),
+    ],
+)
+def test_a_member_this_release_does_not_write_is_refused_not_dropped(
+    report: dict[str, Any], path: str, message: str
+) -> None:
+    # Merging would re-write the report without it: refusing is the only faithful answer.
+    with pytest.raises(ValueError, match=re.escape(message)):
+        report_from_dict(_garble(report, path, {"anything": 1}))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["contacts.0.note", "domains.0.cached", "domains.0.reasons.0.risk", "summary.files_scanned"],
+)
+def test_a_member_the_writer_always_writes_is_required(report: dict[str, Any], path: str) -> None:
+    *_, key = path.split(".")
+    with pytest.raises(ValueError, match=f"missing key '{key}'"):
+        report_from_dict(_garble(report, path, KeyError))
+
+
+def test_a_summary_that_does_not_follow_from_the_lists_is_refused(
     report: dict[str, Any],
 ) -> None:
-    report["future"] = {"anything": 1}
-    report["contacts"][0]["future"] = True
-    assert report_from_dict(report).contacts[0].email == "alpha.org"
+    with pytest.raises(ValueError, match=r"summary\.by_risk: does not match"):
+        report_from_dict(_garble(report, "summary.by_risk.critical", 3))
 
 
 def test_a_fifo_named_as_a_report_is_refused_not_waited_on(tmp_path: Path) -> None:

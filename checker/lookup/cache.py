@@ -33,6 +33,7 @@ from types import TracebackType
 import platformdirs
 
 from checker.codec import (
+    Shape,
     dns_from_dict,
     dns_to_dict,
     format_datetime,
@@ -41,6 +42,9 @@ from checker.codec import (
     registration_to_dict,
 )
 from checker.model import DnsInfo, Registration
+
+#: A cache entry's payload, read by the codec's one strictness rule.
+_EVIDENCE = Shape(("registration", "dns"))
 
 #: How long evidence of a healthy domain is kept (seconds).
 HEALTHY_TTL = 86400
@@ -234,12 +238,10 @@ class Cache:
         try:
             if not isinstance(payload, str) or not isinstance(checked_at, str):
                 raise ValueError("payload columns have the wrong type")
-            data = json.loads(payload)
-            if not isinstance(data, dict) or set(data) != {"registration", "dns"}:
-                raise ValueError("payload is not an evidence object")
-            dns = data["dns"]
+            fields = _EVIDENCE.read(json.loads(payload), "evidence")
+            dns = fields.raw("dns")
             return CachedEvidence(
-                registration=registration_from_dict(data["registration"]),
+                registration=registration_from_dict(fields.raw("registration")),
                 dns=None if dns is None else dns_from_dict(dns),
                 checked_at=parse_datetime(checked_at),
             )

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checker.codec import format_datetime, parse_datetime
+from checker.codec import Shape, format_datetime
 from checker.lookup.cache import Cache
 from checker.model import DnsInfo, Reason, ReasonCode, Registration, Risk
 
@@ -30,6 +30,9 @@ REPORT_DAYS = 30
 #: Registries and WHOIS servers disagree on the time of day (and zone) of a date.
 _DATE_SLACK = timedelta(days=1)
 _MAX_STATE_CHARS = 64 * 1024
+#: The stored state, read by the codec's one strictness rule (foreign state is no state).
+_STATE = Shape(("created", "registrar", "nameservers", "statuses", "seen"), optional=("change",))
+_CHANGE = Shape(("message", "risk", "seen"))
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class DriftStore:
             return None
         try:
             return _state_from_dict(json.loads(payload))
-        except (ValueError, TypeError, KeyError, RecursionError):
+        except (ValueError, RecursionError):
             return None
 
     def save(self, domain: str, state: State) -> None:
@@ -151,20 +154,6 @@ def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def _optional_date(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError("a date must be a string")
-    return parse_datetime(value)
-
-
-def _texts(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError("expected a list of strings")
-    return tuple(value)
-
-
 def _state_to_dict(state: State) -> dict[str, object]:
     shot = state.snapshot
     data: dict[str, object] = {
@@ -184,25 +173,17 @@ def _state_to_dict(state: State) -> dict[str, object]:
 
 
 def _state_from_dict(data: object) -> State:
-    if not isinstance(data, dict):
-        raise TypeError("state is not an object")
-    registrar = data["registrar"]
-    if registrar is not None and not isinstance(registrar, str):
-        raise TypeError("registrar must be a string")
-    seen = _optional_date(data["seen"])
-    if seen is None:
-        raise ValueError("state without a date")
+    fields = _STATE.read(data, "state")
+    seen = fields.date("seen")
     shot = Snapshot(
-        created=_optional_date(data["created"]),
-        registrar=registrar,
-        nameservers=_texts(data["nameservers"]),
-        statuses=_texts(data["statuses"]),
+        created=fields.optional_date("created"),
+        registrar=fields.optional_text("registrar"),
+        nameservers=fields.texts("nameservers"),
+        statuses=fields.texts("statuses"),
         seen=seen,
     )
-    change = data.get("change")
-    if change is None:
+    if fields.raw("change") is None:
         return State(shot)
-    if not isinstance(change, dict) or not isinstance(change["message"], str):
-        raise TypeError("change is not an object")
-    reason = Reason(ReasonCode.CHANGED_HANDS, change["message"], Risk(change["risk"]))
-    return State(shot, reason, _optional_date(change["seen"]))
+    change = _CHANGE.read(fields.raw("change"), "state.change")
+    reason = Reason(ReasonCode.CHANGED_HANDS, change.text("message"), change.enum(Risk, "risk"))
+    return State(shot, reason, change.date("seen"))

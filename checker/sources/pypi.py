@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from checker.codec import format_datetime, loads_bounded, parse_datetime
+from checker.codec import Shape, format_datetime, loads_bounded, parse_datetime
 from checker.contacts import build_contacts
 from checker.domains import DomainClassifier
 from checker.model import Contact, Role, ScanError, SourceKind
@@ -47,7 +47,8 @@ CONCURRENCY = 16
 
 _PERSON_FIELDS = ("author", "author_email", "maintainer", "maintainer_email")
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", re.ASCII)
-_CACHE_KEYS = frozenset({"name", "version", "url", "uploaded", *_PERSON_FIELDS})
+#: The cache form of a :class:`Release`, read by the codec's one strictness rule.
+_CACHED_RELEASE = Shape(("name", "version", "url", "uploaded", *_PERSON_FIELDS))
 
 
 def normalize_name(name: str) -> str:
@@ -151,7 +152,7 @@ def parse_release(body: bytes, requirement: Requirement, url: str) -> Release:
 
 def release_to_json(release: Release) -> bytes:
     """The cache form of a release."""
-    data: dict[str, Any] = {key: getattr(release, key) for key in _CACHE_KEYS}
+    data: dict[str, Any] = {key: getattr(release, key) for key in _CACHED_RELEASE.keys}
     data["uploaded"] = None if release.uploaded is None else format_datetime(release.uploaded)
     return json.dumps(data, separators=(",", ":")).encode()
 
@@ -159,20 +160,13 @@ def release_to_json(release: Release) -> bytes:
 def release_from_json(blob: bytes) -> Release | None:
     """A cached release, or None when the entry is not one this version wrote."""
     try:
-        data = json.loads(blob)
-        if not isinstance(data, dict) or set(data) != _CACHE_KEYS:
-            return None
-        if not all(isinstance(data[k], str) for k in ("name", "version", "url")):
-            return None
-        if not all(data[k] is None or isinstance(data[k], str) for k in _PERSON_FIELDS):
-            return None
-        uploaded = data["uploaded"]
+        fields = _CACHED_RELEASE.read(json.loads(blob), "release")
         return Release(
-            name=data["name"], version=data["version"], url=data["url"],
-            uploaded=None if uploaded is None else parse_datetime(uploaded),
-            **{key: data[key] for key in _PERSON_FIELDS},
+            name=fields.text("name"), version=fields.text("version"), url=fields.text("url"),
+            uploaded=fields.optional_date("uploaded"),
+            **{key: fields.optional_text(key) for key in _PERSON_FIELDS},
         )  # fmt: skip
-    except (ValueError, TypeError, RecursionError):
+    except (ValueError, RecursionError):
         return None
 
 

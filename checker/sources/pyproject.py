@@ -8,6 +8,7 @@ from typing import Any
 
 from checker.model import Role, SourceKind
 from checker.sources.base import Extraction, FieldText, PersonFields, SourceError
+from checker.toml_lines import TomlText
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,50 +18,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
-class _Locator:
-    """Finds the file line of a value: tomllib keeps no positions, so search the text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-
-    def line_of(self, offset: int) -> int:
-        lo, hi = 0, len(self._line_starts)
-        while lo + 1 < hi:
-            mid = (lo + hi) // 2
-            if self._line_starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid
-        return lo + 1
-
-    def key_offset(self, table: str, key: str) -> int:
-        """Offset where ``table.key`` is defined (``[table] key =`` or ``[[table.key]]``)."""
-        dotted = re.escape(f"{table}.{key}")
-        found = re.search(rf"^\s*\[\[\s*{dotted}\s*\]\]", self.text, re.MULTILINE)
-        if found:
-            return found.start()
-        header = re.search(rf"^\s*\[\s*{re.escape(table)}\s*\]", self.text, re.MULTILINE)
-        start = header.end() if header else 0
-        found = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE).search(self.text, start)
-        if found:
-            return found.start()
-        found = re.search(rf"^\s*{dotted}\s*=", self.text, re.MULTILINE)
-        return found.start() if found else 0
-
-    def field(self, value: str, cursor: int) -> tuple[FieldText, int]:
-        """The value as a field located at its first occurrence at or after ``cursor``."""
-        # The value as written may differ from the parsed one by escapes: search the
-        # longest prefix that cannot contain an escape.
-        needle = re.split(r"[\n\"'\\]", value, maxsplit=1)[0][:200]
-        offset = self.text.find(needle, cursor) if needle else -1
-        if offset < 0:
-            offset = self.text.find(needle) if needle else -1
-        if offset < 0:
-            return FieldText(value, self.line_of(cursor)), cursor
-        line = self.line_of(offset)
-        breaks = tuple(m.end() for m in re.finditer(r"\n", value))
-        return FieldText(value, line, breaks), offset + len(needle)
+def _field(locate: TomlText, value: str, cursor: int) -> tuple[FieldText, int]:
+    """The value as a field located at its first occurrence at or after ``cursor``."""
+    found = locate.value_offset(value, cursor)
+    if found is None:
+        return FieldText(value, locate.line_of(cursor)), cursor
+    breaks = tuple(m.end() for m in re.finditer(r"\n", value))
+    return FieldText(value, locate.line_of(found[0]), breaks), found[1]
 
 
 def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -86,7 +50,7 @@ def parse_pyproject(text: str, path: str) -> Extraction:
         else:
             line = None
         raise SourceError(f"invalid TOML: {exc}", line) from None
-    locate = _Locator(text)
+    locate = TomlText(text)
     people: list[PersonFields] = []
     project = _table(data, "project")
     for role in (Role.AUTHOR, Role.MAINTAINER):
@@ -108,9 +72,9 @@ def parse_pyproject(text: str, path: str) -> Extraction:
                 )
             name = email = None
             if isinstance(entry.get("name"), str):
-                name, cursor = locate.field(entry["name"], cursor)
+                name, cursor = _field(locate, entry["name"], cursor)
             if isinstance(entry.get("email"), str):
-                email, cursor = locate.field(entry["email"], cursor)
+                email, cursor = _field(locate, entry["email"], cursor)
             people.append(PersonFields(role, name, email))
 
     poetry = _table(data, "tool", "poetry")
@@ -126,7 +90,7 @@ def parse_pyproject(text: str, path: str) -> Extraction:
             )
         cursor = locate.key_offset("tool.poetry", key)
         for entry in entries:
-            field, cursor = locate.field(entry, cursor)
+            field, cursor = _field(locate, entry, cursor)
             people.append(PersonFields(role, None, field))
 
     flit = _table(data, "tool", "flit", "metadata")
@@ -137,10 +101,10 @@ def parse_pyproject(text: str, path: str) -> Extraction:
         cursor = locate.key_offset("tool.flit.metadata", role.value)
         name = email = None
         if isinstance(name_value, str):
-            name, cursor = locate.field(name_value, cursor)
+            name, cursor = _field(locate, name_value, cursor)
         if isinstance(email_value, str):
-            email, _ = locate.field(
-                email_value, locate.key_offset("tool.flit.metadata", f"{role.value}-email")
+            email, _ = _field(
+                locate, email_value, locate.key_offset("tool.flit.metadata", f"{role.value}-email")
             )
         people.append(PersonFields(role, name, email))
 

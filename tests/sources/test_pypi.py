@@ -148,3 +148,25 @@ def test_second_run_reads_the_cache_and_offline_uses_only_the_cache(tmp_path: Pa
         cached, errors = fetch_releases([*wanted, Requirement("requests")], offline, cache=cache)
     assert [r.name for r in cached] == ["attrs", "pycrypto"]
     assert [e.message for e in errors] == ["requests: offline, and its metadata is not cached"]
+
+
+def test_a_cached_release_reads_back_exactly_and_a_foreign_entry_is_a_miss() -> None:
+    import json as _json
+
+    from checker.sources.pypi import Release, release_from_json, release_to_json
+
+    release = Release(
+        "widgets", "1.0", "https://pypi.test/pypi/widgets/1.0/json",
+        author_email="jane@widgets.org", uploaded=datetime(2024, 5, 1, 12, tzinfo=timezone.utc),
+    )  # fmt: skip
+    blob = release_to_json(release)
+    assert release_from_json(blob) == release
+    data = _json.loads(blob)
+    for foreign in (
+        {**data, "maintainer_url": "x"},  # a key this version does not write
+        {k: v for k, v in data.items() if k != "maintainer"},  # a key it always writes
+        {**data, "author": 7},
+        {**data, "uploaded": "2024-05-01"},  # no zone
+        [data],
+    ):
+        assert release_from_json(_json.dumps(foreign).encode()) is None

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from checker.sources.base import SourceError
+from checker.sources.pyproject import parse_pyproject
 from tests.sources.helpers import rows, scan_one
 
 PEP621 = """\
@@ -81,3 +85,10 @@ def test_wrong_types_are_reported_not_crashed_on(tmp_path: Path) -> None:
     assert len(result.errors) == 1
     assert result.errors[0].line == 3
     assert "array of tables" in result.errors[0].message
+
+
+def test_a_bad_key_is_reported_on_its_own_line_not_a_blank_line_above() -> None:
+    text = '[project]\nname = "widgets"\n\n\nauthors = "Jane <jane@widgets.org>"\n'
+    with pytest.raises(SourceError, match="must be an array of tables") as info:
+        parse_pyproject(text, "pyproject.toml")
+    assert info.value.line == 5
