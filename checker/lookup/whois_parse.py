@@ -334,6 +334,7 @@ class Grammar:
     labels: Mapping[str, str]  # normalised label -> field kind
     keywords: Mapping[str, tuple[str, ...]]  # field kind -> words a label may contain
     contact_words: tuple[str, ...]
+    value_label_words: tuple[frozenset[str], ...]  # each: the words of one entry
     object_keys: frozenset[str]
     not_found: tuple[str, ...]
     reserved: tuple[str, ...]
@@ -381,6 +382,9 @@ def grammar_from_json(data: object) -> Grammar:
         labels=labels,
         keywords=keywords,
         contact_words=words("contact_words", "words"),
+        value_label_words=tuple(
+            frozenset(entry.split()) for entry in words("value_label_words", "words")
+        ),
         object_keys=frozenset(words("object_keys", "keys")),
         not_found=words("not_found", "phrases"),
         reserved=words("reserved", "phrases"),
@@ -683,6 +687,12 @@ class _Reader:
                     return kind
         return None
 
+    def names_one_value(self, forms: tuple[str, ...]) -> bool:
+        """Whether a label left without a value is a field of one value (left empty)
+        rather than a title opening a section."""
+        words = set(" ".join(forms).split())
+        return any(entry <= words for entry in self.grammar.value_label_words)
+
     def section_of(self, forms: tuple[str, ...]) -> str | None:
         """The section a header line opens (a label with no value, or a bare title)."""
         text = " ".join(forms)
@@ -844,7 +854,7 @@ def _read_fields(
                     continued = kind  # a list may go on, indented, on the next lines
             block = None
             continue
-        if kind is None and _empty_field(forms):
+        if kind is None and reader.names_one_value(forms):
             continue  # 'Registrar WHOIS Server:' left blank is a field, not a section's title
         block, block_order = kind, order
         titled = True
@@ -853,20 +863,6 @@ def _read_fields(
         elif kind == "domain":
             section = "domain"
     return found
-
-
-#: Words of labels that name one value (ICANN RDDS 'Registrar WHOIS Server:', 'Registrar
-#: URL:', 'Registrar Abuse Contact Email:', 'Reseller:', 'DNSSEC:', 'Registrar IANA ID:'),
-#: which registries leave empty; a title opening a section ('Registrar:', 'Registrant:',
-#: 'Name Servers:') has none of them.
-_FIELD_WORDS = frozenset({"url", "iana", "id", "email", "e-mail", "phone", "fax", "date",
-                          "dnssec", "reseller", "ext"})  # fmt: skip
-
-
-def _empty_field(forms: tuple[str, ...]) -> bool:
-    """Whether a label left without a value is a field of one value rather than a title."""
-    words = set(" ".join(forms).split())
-    return bool(words & _FIELD_WORDS) or {"whois", "server"} <= words
 
 
 def _split_codes(status: str, word: str, name: str, vocabulary: Vocabulary) -> list[str]:
