@@ -175,11 +175,12 @@ class MailPath:
         timeout: float = 5.0,
         deadline: float | None = None,
         resolver_failing: Callable[[], bool] = lambda: False,
+        memo: MailPathMemo | None = None,
     ) -> None:
         self._assess_host = assess_host
-        self.resolver_failing = resolver_failing
+        self._resolver_failing = resolver_failing
         #: Where complete outcomes are kept for runs the cache answers whole.
-        self.memo: MailPathMemo | None = None
+        self._memo = memo
         self._resolver = resolver
         self._known_mx = known_mx
         self._classifier = classifier
@@ -215,8 +216,8 @@ class MailPath:
     async def _extend(self, result: DomainResult, mail_domains: Sequence[str]) -> DomainResult:
         drift = self._drift_reasons(result)
         extra = await self._path_reasons(result, mail_domains)
-        if self.memo is not None:
-            self.memo.put(result.domain, mail_domains, extra, self._now)
+        if self._memo is not None:
+            self._memo.put(result.domain, mail_domains, extra, self._now)
         return with_reasons(result, [*drift, *extra])
 
     async def _path_reasons(
@@ -237,7 +238,7 @@ class MailPath:
         refs = self._dependent(result.domain, nameservers, [])
         for early in sorted({ref.domain for ref in refs})[:MAX_HOST_DOMAINS]:
             self._host_result(early)  # the registry lookups start while DNS is asked
-        if self.resolver_failing():
+        if self._resolver_failing():
             # A resolver that finds nothing would make every nameserver "lame" and every
             # mail domain host-less: its answers are not evidence, and the domain's own DNS
             # evidence already says the resolver is failing (lookup-failed).

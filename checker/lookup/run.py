@@ -138,7 +138,6 @@ async def assess_domains(
     """Look every domain up online and judge it; offline runs stop in :func:`run_assessment`."""
     from checker.lookup.bootstrap import BootstrapError, load_bootstrap
     from checker.lookup.dns import DnsChecker
-    from checker.lookup.mailmemo import MailPathMemo
     from checker.lookup.rdap import RdapClient
     from checker.lookup.resolver_check import SanityCheckedDns, registry_hosts
     from checker.lookup.service import Assessor, DnsSource, registrar_worth_asking
@@ -198,11 +197,9 @@ async def assess_domains(
         )
         if settings.mail_path:
             assessor.mail_path = _mail_path(
-                assessor, checker, settings, cache=cache, now=now, deadline=deadline
-            )
-            if sane is not None:
-                assessor.mail_path.resolver_failing = sane.failing
-            assessor.mail_path.memo = MailPathMemo(cache, dns=settings.dns)
+                assessor, checker, settings, cache=cache, now=now, deadline=deadline,
+                resolver_failing=sane.failing if sane is not None else lambda: False,
+            )  # fmt: skip
         results = await assessor.assess(domains)
     return results, assessor.stats
 
@@ -215,11 +212,13 @@ def _mail_path(
     cache: Cache,
     now: datetime,
     deadline: float | None,
+    resolver_failing: Callable[[], bool],
 ) -> MailPath:
     """The nameserver / mail-host, lame-delegation and drift checks of an online run."""
     from checker.domains import DomainClassifier
     from checker.lookup.drift import DriftStore
     from checker.lookup.lame import LameChecker
+    from checker.lookup.mailmemo import MailPathMemo
     from checker.lookup.mailpath import MailPath
 
     def assess_host(domain: str) -> Awaitable[DomainResult]:
@@ -236,6 +235,8 @@ def _mail_path(
         concurrency=settings.concurrency,
         timeout=timeout,
         deadline=deadline,
+        resolver_failing=resolver_failing,
+        memo=MailPathMemo(cache, dns=settings.dns),
     )
     if dns is not None:
         path.lame = LameChecker(
